@@ -1,0 +1,394 @@
+//! Activations η(z) of the shallow network (SPEC §2), evaluated in f64.
+//!
+//! The network is $f(x) = \sum_j w_j\, \eta(\sigma (x - b_j))$; this module
+//! provides η. Every activation here has a WGSL twin in `shaders/activations.wgsl`
+//! and a test holds the two together.
+//!
+//! | name | η(z) | class | paper r |
+//! |---|---|---|---|
+//! | `heaviside` | 1 if z > 0 else 0 (so η(0) = 0) | monotonic | 1 |
+//! | `tanh` | tanh(z) | monotonic | ≈1 |
+//! | `relu` | max(z, 0) | monotonic | 2 |
+//! | `relu2` | max(z, 0)² | monotonic | 3 |
+//! | `spline:r` | z^(r−1)·[z > 0], r ≥ 1 | monotonic | r |
+//! | `gelu` | z·Φ(z) (exact erf) | quasi-monotonic | ≈2 |
+//! | `silu` | z / (1 + e^(−z)) | quasi-monotonic | ≈2 |
+//! | `sinc` | sin(πz)/(πz), 1 at 0 | non-monotonic | – |
+//! | `gaussian` | exp(−πz²) | non-monotonic | – |
+//!
+//! Gaussian convention: the paper prints exp(−(σ/π)x²); we use exp(−πz²), which
+//! is its own Fourier transform and has the bandwidth scale of sinc (see README).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Largest spline order accepted by `spline:r`. Beyond it z^(r−1) overflows
+/// f32 on the GPU for |z| of a few hundred and the matrix is numerically rank one.
+pub const MAX_SPLINE_ORDER: u32 = 8;
+
+/// An activation function η.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Activation {
+    /// [z > 0].
+    Heaviside,
+    /// tanh(z).
+    Tanh,
+    /// max(z, 0).
+    Relu,
+    /// max(z, 0)².
+    Relu2,
+    /// z^(r−1)·[z > 0] with integer order r ≥ 1 (Prop. 3.1).
+    Spline(u32),
+    /// z·Φ(z) with the exact normal CDF Φ.
+    Gelu,
+    /// z·sigmoid(z).
+    Silu,
+    /// sin(πz)/(πz).
+    Sinc,
+    /// exp(−πz²).
+    Gaussian,
+}
+
+/// Monotonicity class of an activation (paper §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Monotonicity {
+    /// η(z₂) ≥ η(z₁) whenever z₂ > z₁.
+    Monotonic,
+    /// Not monotonic, but tends to a monotonic function (ReLU) as σ → ∞.
+    QuasiMonotonic,
+    /// Tends to an impulse as σ → ∞ (sinc, Gaussian).
+    NonMonotonic,
+}
+
+impl fmt::Display for Monotonicity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Monotonicity::Monotonic => "monotonic",
+            Monotonicity::QuasiMonotonic => "quasi-monotonic",
+            Monotonicity::NonMonotonic => "non-monotonic",
+        })
+    }
+}
+
+/// Spline order r of an activation (Prop. 3.1): η ≈ z^(r−1)·[z > 0].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplineOrder {
+    /// η is exactly z^(r−1)·[z > 0].
+    Exact(u32),
+    /// η tends to z^(r−1)·[z > 0] as σ → ∞ (tanh → r = 1; GELU, SiLU → r = 2).
+    Approx(u32),
+}
+
+impl SplineOrder {
+    /// The order r.
+    pub fn r(self) -> u32 {
+        match self {
+            SplineOrder::Exact(r) | SplineOrder::Approx(r) => r,
+        }
+    }
+}
+
+impl fmt::Display for SplineOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SplineOrder::Exact(r) => write!(f, "{r}"),
+            SplineOrder::Approx(r) => write!(f, "≈{r}"),
+        }
+    }
+}
+
+impl Activation {
+    /// The activations of the paper, in the order of its figures.
+    pub const PAPER: [Activation; 8] = [
+        Activation::Heaviside,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Relu2,
+        Activation::Gelu,
+        Activation::Silu,
+        Activation::Sinc,
+        Activation::Gaussian,
+    ];
+
+    /// Names accepted by [`FromStr`], for help texts and error messages.
+    pub const VALID_NAMES: &'static str =
+        "heaviside, tanh, relu, relu2, spline:R (R = 1..8), gelu, silu, sinc, gaussian";
+
+    /// η(z) in f64.
+    #[inline]
+    pub fn eval(self, z: f64) -> f64 {
+        match self {
+            Activation::Heaviside => step(z),
+            Activation::Tanh => z.tanh(),
+            Activation::Relu => z.max(0.0),
+            Activation::Relu2 => {
+                let r = z.max(0.0);
+                r * r
+            }
+            Activation::Spline(r) => spline(z, r),
+            Activation::Gelu => gelu(z),
+            Activation::Silu => silu(z),
+            Activation::Sinc => sinc(z),
+            Activation::Gaussian => (-std::f64::consts::PI * z * z).exp(),
+        }
+    }
+
+    /// Canonical name, parseable by [`FromStr`] (`spline:3` for splines).
+    pub fn name(self) -> String {
+        match self {
+            Activation::Spline(r) => format!("spline:{r}"),
+            other => other.base_name().to_string(),
+        }
+    }
+
+    /// Name without parameters (`spline` for every spline order).
+    pub fn base_name(self) -> &'static str {
+        match self {
+            Activation::Heaviside => "heaviside",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Relu2 => "relu2",
+            Activation::Spline(_) => "spline",
+            Activation::Gelu => "gelu",
+            Activation::Silu => "silu",
+            Activation::Sinc => "sinc",
+            Activation::Gaussian => "gaussian",
+        }
+    }
+
+    /// Monotonicity class (paper §5).
+    pub fn class(self) -> Monotonicity {
+        match self {
+            Activation::Heaviside
+            | Activation::Tanh
+            | Activation::Relu
+            | Activation::Relu2
+            | Activation::Spline(_) => Monotonicity::Monotonic,
+            Activation::Gelu | Activation::Silu => Monotonicity::QuasiMonotonic,
+            Activation::Sinc | Activation::Gaussian => Monotonicity::NonMonotonic,
+        }
+    }
+
+    /// Spline order r where defined (none for sinc and gaussian).
+    pub fn order(self) -> Option<SplineOrder> {
+        match self {
+            Activation::Heaviside => Some(SplineOrder::Exact(1)),
+            Activation::Relu => Some(SplineOrder::Exact(2)),
+            Activation::Relu2 => Some(SplineOrder::Exact(3)),
+            Activation::Spline(r) => Some(SplineOrder::Exact(r)),
+            Activation::Tanh => Some(SplineOrder::Approx(1)),
+            Activation::Gelu | Activation::Silu => Some(SplineOrder::Approx(2)),
+            Activation::Sinc | Activation::Gaussian => None,
+        }
+    }
+
+    /// True when η(σz) does not depend on σ up to a scale factor
+    /// (heaviside, relu, relu2, splines): σ then has no effect on the normalized spectrum.
+    pub fn is_scale_equivariant(self) -> bool {
+        matches!(
+            self,
+            Activation::Heaviside | Activation::Relu | Activation::Relu2 | Activation::Spline(_)
+        )
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl FromStr for Activation {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let lower = s.trim().to_ascii_lowercase();
+        let unknown = || Error::UnknownActivation {
+            name: s.to_string(),
+            valid: Activation::VALID_NAMES.to_string(),
+        };
+        if let Some(order) = lower.strip_prefix("spline:") {
+            let r: u32 = order.parse().map_err(|_| {
+                Error::invalid(
+                    "spline order",
+                    format!("'{order}'"),
+                    format!("an integer from 1 to {MAX_SPLINE_ORDER}, as in spline:3"),
+                )
+            })?;
+            if !(1..=MAX_SPLINE_ORDER).contains(&r) {
+                return Err(Error::invalid(
+                    "spline order",
+                    r,
+                    format!("an integer from 1 to {MAX_SPLINE_ORDER}, as in spline:3"),
+                ));
+            }
+            return Ok(Activation::Spline(r));
+        }
+        Ok(match lower.as_str() {
+            "heaviside" | "step" => Activation::Heaviside,
+            "tanh" => Activation::Tanh,
+            "relu" => Activation::Relu,
+            "relu2" => Activation::Relu2,
+            "gelu" => Activation::Gelu,
+            "silu" | "swish" => Activation::Silu,
+            "sinc" => Activation::Sinc,
+            "gaussian" | "gauss" => Activation::Gaussian,
+            _ => return Err(unknown()),
+        })
+    }
+}
+
+impl From<Activation> for String {
+    fn from(a: Activation) -> String {
+        a.name()
+    }
+}
+
+impl TryFrom<String> for Activation {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+/// Parses a comma-separated list such as `tanh,relu,spline:3`; `all` means [`Activation::PAPER`].
+pub fn parse_list(s: &str) -> Result<Vec<Activation>> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(Activation::PAPER.to_vec());
+    }
+    let list: Vec<Activation> = s
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::parse)
+        .collect::<Result<_>>()?;
+    if list.is_empty() {
+        return Err(Error::invalid(
+            "activation list",
+            format!("'{s}'"),
+            format!("one or more of: {}", Activation::VALID_NAMES),
+        ));
+    }
+    Ok(list)
+}
+
+#[inline]
+fn step(z: f64) -> f64 {
+    if z > 0.0 { 1.0 } else { 0.0 }
+}
+
+#[inline]
+fn spline(z: f64, r: u32) -> f64 {
+    if z > 0.0 { z.powi(r as i32 - 1) } else { 0.0 }
+}
+
+/// z·Φ(z) with Φ(z) = ½·erfc(−z/√2): erfc keeps full relative precision in the
+/// left tail, where ½(1 + erf) would cancel to 0.
+#[inline]
+fn gelu(z: f64) -> f64 {
+    z * 0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+/// z·sigmoid(z), written so that e^(±z) never overflows.
+#[inline]
+fn silu(z: f64) -> f64 {
+    if z >= 0.0 {
+        z / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        z * e / (1.0 + e)
+    }
+}
+
+#[inline]
+fn sinc(z: f64) -> f64 {
+    if z == 0.0 {
+        1.0
+    } else {
+        let pz = std::f64::consts::PI * z;
+        pz.sin() / pz
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_name_and_round_trips() {
+        for a in Activation::PAPER {
+            assert_eq!(a.name().parse::<Activation>().unwrap(), a);
+        }
+        assert_eq!(
+            "spline:3".parse::<Activation>().unwrap(),
+            Activation::Spline(3)
+        );
+        assert_eq!(" TANH ".parse::<Activation>().unwrap(), Activation::Tanh);
+    }
+
+    #[test]
+    fn unknown_name_lists_valid_ones() {
+        let err = "softplus".parse::<Activation>().unwrap_err().to_string();
+        assert!(err.contains("softplus"), "{err}");
+        assert!(
+            err.contains("heaviside") && err.contains("gaussian"),
+            "{err}"
+        );
+        assert!("spline:0".parse::<Activation>().is_err());
+        assert!("spline:x".parse::<Activation>().is_err());
+        assert!("spline:9".parse::<Activation>().is_err());
+    }
+
+    #[test]
+    fn values_at_landmarks() {
+        assert_eq!(Activation::Heaviside.eval(0.0), 0.0);
+        assert_eq!(Activation::Heaviside.eval(1e-300), 1.0);
+        assert_eq!(Activation::Sinc.eval(0.0), 1.0);
+        assert!(Activation::Sinc.eval(1.0).abs() < 1e-15);
+        assert_eq!(Activation::Gaussian.eval(0.0), 1.0);
+        assert!((Activation::Gaussian.eval(1.0) - (-std::f64::consts::PI).exp()).abs() < 1e-16);
+        // Φ(1) = 0.8413447460685429
+        assert!((Activation::Gelu.eval(1.0) - 0.8413447460685429).abs() < 1e-15);
+        // Left tail: z·Φ(z) at z = −30 is ≈ −30·4.9e−198, not 0 and not NaN.
+        let g = Activation::Gelu.eval(-30.0);
+        assert!(g < 0.0 && g > -1e-190, "{g}");
+        assert_eq!(Activation::Silu.eval(-1e4), -0.0);
+        assert!((Activation::Silu.eval(1e4) - 1e4).abs() < 1e-9);
+        assert_eq!(Activation::Spline(1).eval(0.5), 1.0);
+        assert_eq!(Activation::Spline(3).eval(0.5), 0.25);
+        assert_eq!(Activation::Relu2.eval(-2.0), 0.0);
+        for a in Activation::PAPER {
+            for z in [-1e30, -1e3, -1.0, 0.0, 1.0, 1e3, 1e30] {
+                assert!(a.eval(z).is_finite(), "{a} at {z}");
+            }
+        }
+    }
+
+    #[test]
+    fn metadata() {
+        assert_eq!(Activation::Tanh.order(), Some(SplineOrder::Approx(1)));
+        assert_eq!(Activation::Relu2.order().unwrap().r(), 3);
+        assert_eq!(Activation::Sinc.order(), None);
+        assert_eq!(Activation::Gelu.class(), Monotonicity::QuasiMonotonic);
+        assert_eq!(Activation::Gaussian.class(), Monotonicity::NonMonotonic);
+        assert!(Activation::Relu.is_scale_equivariant());
+        assert!(!Activation::Tanh.is_scale_equivariant());
+    }
+
+    #[test]
+    fn list_parsing() {
+        assert_eq!(parse_list("all").unwrap().len(), 8);
+        assert_eq!(
+            parse_list("tanh,spline:2").unwrap(),
+            vec![Activation::Tanh, Activation::Spline(2)]
+        );
+        assert!(parse_list("").is_err());
+        assert!(parse_list("tanh,foo").is_err());
+    }
+}

@@ -1,0 +1,277 @@
+//! Reading and writing arrays: NPY (numpy) and CSV, chosen by file extension.
+//!
+//! * `.npy`: little-endian f64, C order; 1-D vectors or 2-D tables (rows × columns).
+//! * `.csv`: a header line with column names, then one row per line.
+//! * `.txt`/other (reading only): whitespace- or comma-separated numbers.
+//!
+//! Every error names the file.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use npyz::WriterBuilder;
+
+use crate::error::{Error, Result};
+
+/// A named table of f64 columns of equal length (what `--out` writes).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    /// Column names.
+    pub names: Vec<String>,
+    /// Columns, each of the same length.
+    pub columns: Vec<Vec<f64>>,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new() -> Self {
+        Table::default()
+    }
+
+    /// Appends a column (builder style). Shorter columns are padded with NaN on write.
+    pub fn with(mut self, name: impl Into<String>, col: Vec<f64>) -> Self {
+        self.push(name, col);
+        self
+    }
+
+    /// Appends a column.
+    pub fn push(&mut self, name: impl Into<String>, col: Vec<f64>) {
+        self.names.push(name.into());
+        self.columns.push(col);
+    }
+
+    /// Number of rows (the longest column).
+    pub fn rows(&self) -> usize {
+        self.columns.iter().map(Vec::len).max().unwrap_or(0)
+    }
+
+    fn cell(&self, c: usize, r: usize) -> f64 {
+        self.columns[c].get(r).copied().unwrap_or(f64::NAN)
+    }
+
+    /// Writes the table; the format follows the extension (`.npy` or `.csv`).
+    /// NPY holds a rows × columns f64 array (column names are not stored: see
+    /// the CSV or the JSON output for them).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        match extension(path).as_str() {
+            "npy" => {
+                let (rows, cols) = (self.rows(), self.columns.len());
+                let data: Vec<f64> = (0..rows)
+                    .flat_map(|r| (0..cols).map(move |c| (r, c)))
+                    .map(|(r, c)| self.cell(c, r))
+                    .collect();
+                write_npy(path, &[rows as u64, cols as u64], &data)
+            }
+            "csv" => {
+                let mut out = String::new();
+                out.push_str(&self.names.join(","));
+                out.push('\n');
+                for r in 0..self.rows() {
+                    let line: Vec<String> = (0..self.columns.len())
+                        .map(|c| fmt_num(self.cell(c, r)))
+                        .collect();
+                    out.push_str(&line.join(","));
+                    out.push('\n');
+                }
+                write_bytes(path, out.as_bytes())
+            }
+            other => Err(Error::invalid(
+                "output file extension",
+                format!("'{other}' ({})", path.display()),
+                "'.npy' or '.csv'",
+            )),
+        }
+    }
+}
+
+/// Shortest round-trip representation of a float; NaN as `nan`.
+pub fn fmt_num(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Writes an f64 array with the given shape (C order) to a `.npy` file.
+pub fn write_npy(path: &Path, shape: &[u64], data: &[f64]) -> Result<()> {
+    let file = fs::File::create(path).map_err(|e| Error::io("cannot create", path, e))?;
+    let mut w = npyz::WriteOptions::<f64>::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(BufWriter::new(file))
+        .begin_nd()
+        .map_err(|e| Error::io("cannot write", path, e))?;
+    w.extend(data.iter().copied())
+        .map_err(|e| Error::io("cannot write", path, e))?;
+    w.finish().map_err(|e| Error::io("cannot write", path, e))
+}
+
+/// Writes bytes to a file, creating parent directories.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| Error::io("cannot create directory", parent, e))?;
+    }
+    let mut f = fs::File::create(path).map_err(|e| Error::io("cannot create", path, e))?;
+    f.write_all(bytes)
+        .map_err(|e| Error::io("cannot write", path, e))
+}
+
+/// Reads an array from a `.npy` file as f64 (any numeric dtype), with its shape.
+pub fn read_npy(path: &Path) -> Result<(Vec<u64>, Vec<f64>)> {
+    let bytes = fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let npy = npyz::NpyFile::new(&bytes[..])
+        .map_err(|e| Error::format(path, format!("not a valid .npy file: {e}")))?;
+    let shape = npy.shape().to_vec();
+    let dtype = npy.dtype();
+    let type_str = match &dtype {
+        npyz::DType::Plain(ts) => ts.to_string(),
+        other => {
+            return Err(Error::format(
+                path,
+                format!("unsupported dtype {other:?}; expected a plain numeric array"),
+            ));
+        }
+    };
+    let bad =
+        |e: std::io::Error| Error::format(path, format!("cannot decode {type_str} data: {e}"));
+    let data: Vec<f64> = match type_str.trim_start_matches(['<', '>', '|', '=']) {
+        "f8" => npy.into_vec::<f64>().map_err(bad)?,
+        "f4" => npy
+            .into_vec::<f32>()
+            .map_err(bad)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        "i8" => npy
+            .into_vec::<i64>()
+            .map_err(bad)?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        "i4" => npy
+            .into_vec::<i32>()
+            .map_err(bad)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        "u1" => npy
+            .into_vec::<u8>()
+            .map_err(bad)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        "u2" => npy
+            .into_vec::<u16>()
+            .map_err(bad)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        other => {
+            return Err(Error::format(
+                path,
+                format!("unsupported dtype '{other}'; expected f8, f4, i8, i4, u1 or u2"),
+            ));
+        }
+    };
+    Ok((shape, data))
+}
+
+/// Reads one vector of numbers: a 1-D `.npy` (or N×1 / 1×N), a `.csv` (first
+/// numeric column; a non-numeric first line is taken as a header), or a text
+/// file of whitespace/comma-separated numbers.
+pub fn read_vector(path: &Path) -> Result<Vec<f64>> {
+    match extension(path).as_str() {
+        "npy" => {
+            let (shape, data) = read_npy(path)?;
+            let elems: u64 = shape.iter().product();
+            let is_vector = shape.len() == 1 || shape.iter().filter(|&&d| d > 1).count() <= 1;
+            if !is_vector {
+                return Err(Error::format(
+                    path,
+                    format!("holds an array of shape {shape:?}; expected a vector (1-D, or N×1)"),
+                ));
+            }
+            debug_assert_eq!(elems as usize, data.len());
+            Ok(data)
+        }
+        "csv" => read_csv_column(path),
+        _ => {
+            let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+            text.split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|t| !t.is_empty())
+                .enumerate()
+                .map(|(i, t)| {
+                    t.parse::<f64>().map_err(|_| {
+                        Error::format(path, format!("value #{i} '{t}' is not a number"))
+                    })
+                })
+                .collect()
+        }
+    }
+}
+
+fn read_csv_column(path: &Path) -> Result<Vec<f64>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| Error::format(path, format!("cannot read CSV: {e}")))?;
+    let mut out = Vec::new();
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| Error::format(path, format!("line {}: {e}", line + 1)))?;
+        let Some(first) = rec.get(0) else { continue };
+        if first.is_empty() {
+            continue;
+        }
+        match first.parse::<f64>() {
+            Ok(v) => out.push(v),
+            Err(_) if line == 0 => continue, // header
+            Err(_) => {
+                return Err(Error::format(
+                    path,
+                    format!("line {}: '{first}' is not a number", line + 1),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::format(path, "no numbers found in the first column"));
+    }
+    Ok(out)
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_and_csv_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Table::new().with("a", vec![1.0, 2.0]).with("b", vec![3.5]);
+        let csv = dir.path().join("t.csv");
+        t.write(&csv).unwrap();
+        assert_eq!(fs::read_to_string(&csv).unwrap(), "a,b\n1,3.5\n2,nan\n");
+        assert_eq!(read_vector(&csv).unwrap(), vec![1.0, 2.0]);
+        let npy = dir.path().join("t.npy");
+        t.write(&npy).unwrap();
+        let (shape, data) = read_npy(&npy).unwrap();
+        assert_eq!(shape, vec![2, 2]);
+        assert_eq!(data[..3], [1.0, 3.5, 2.0]);
+        assert!(data[3].is_nan());
+        let v = dir.path().join("v.npy");
+        write_npy(&v, &[3], &[0.0, 0.5, 1.0]).unwrap();
+        assert_eq!(read_vector(&v).unwrap(), vec![0.0, 0.5, 1.0]);
+        assert!(read_vector(&npy).is_err());
+        assert!(t.write(&dir.path().join("t.xlsx")).is_err());
+    }
+}
