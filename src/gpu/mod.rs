@@ -4,8 +4,11 @@
 //! [`crate::cpu_gd`]) and a test that holds the two together on lavapipe.
 
 pub mod context;
+pub mod gd;
+pub mod shaders;
 
 pub use context::{AdapterSummary, GpuContext, GpuOptions, list_adapters};
+pub use gd::{GpuGdOptions, Strategy, run_gd};
 
 /// Errors of the GPU engine. Each names the kernel and, where it applies, the sizes.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,89 @@
+// Activations η(z) in f32: the one WGSL source of truth, shared by every kernel.
+// Each has an f64 twin in src/activation.rs; tests/gpu_activations.rs holds them together.
+//
+// The host appends `fn eta(z: f32) -> f32` selecting one of these (see
+// src/gpu/shaders.rs) and the constant SPLINE_R. Every function is written so
+// that no intermediate overflows for any finite z: exponentials only ever see
+// non-positive arguments, squares are clamped before exp, and sin(πz) is
+// evaluated after exact argument reduction.
+
+const PI: f32 = 3.14159265358979323846;
+const INV_SQRT2: f32 = 0.70710678118654752440;
+
+fn act_heaviside(z: f32) -> f32 {
+    return select(0.0, 1.0, z > 0.0);
+}
+
+// tanh(z) = sign(z)·(1 − e)/(1 + e), e = exp(−2|z|) ∈ (0, 1]: never overflows
+// (some drivers' built-in tanh returns NaN for |z| > 44). Below |z| = 0.125 a
+// Taylor polynomial avoids the cancellation in 1 − e (truncation < 1e−9 relative).
+fn act_tanh(z: f32) -> f32 {
+    let a = abs(z);
+    if (a < 0.125) {
+        let z2 = z * z;
+        return z * (1.0 + z2 * (-1.0 / 3.0 + z2 * (2.0 / 15.0 + z2 * (-17.0 / 315.0))));
+    }
+    let e = exp(-2.0 * a);
+    let t = (1.0 - e) / (1.0 + e);
+    return select(-t, t, z >= 0.0);
+}
+
+fn act_relu(z: f32) -> f32 {
+    return max(z, 0.0);
+}
+
+fn act_relu2(z: f32) -> f32 {
+    let r = max(z, 0.0);
+    return r * r;
+}
+
+// z^(r−1)·[z > 0] with r = SPLINE_R (injected by the host).
+fn act_spline(z: f32) -> f32 {
+    if (z <= 0.0) {
+        return 0.0;
+    }
+    var p: f32 = 1.0;
+    for (var i: u32 = 1u; i < SPLINE_R; i = i + 1u) {
+        p = p * z;
+    }
+    return p;
+}
+
+// erfc(x) by the Chebyshev fit of Numerical Recipes (erfcc), relative error
+// < 1.2e−7 for all x; exp only sees −x² − … ≤ 0, with |x| clamped at 10
+// (erfc(10) ≈ 2e−45, below the smallest f32).
+fn erfc_f32(x: f32) -> f32 {
+    let z = min(abs(x), 10.0);
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+        t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+        t * (-0.82215223 + t * 0.17087277))))))));
+    let ans = t * exp(-z * z + poly);
+    return select(2.0 - ans, ans, x >= 0.0);
+}
+
+// z·Φ(z) with Φ(z) = ½·erfc(−z/√2) (exact GELU, not the tanh approximation).
+fn act_gelu(z: f32) -> f32 {
+    return z * 0.5 * erfc_f32(-z * INV_SQRT2);
+}
+
+// z·sigmoid(z) with e = exp(−|z|) ≤ 1: no overflow for any z.
+fn act_silu(z: f32) -> f32 {
+    let e = exp(-abs(z));
+    return select(z * e / (1.0 + e), z / (1.0 + e), z >= 0.0);
+}
+
+// sin(πz)/(πz), 1 at z = 0. sin(πz) = sin(π·r) with r = z − 2·round(z/2) ∈ [−1, 1]
+// computed exactly, so large |z| keep full precision.
+fn act_sinc(z: f32) -> f32 {
+    if (z == 0.0) {
+        return 1.0;
+    }
+    let r = z - 2.0 * round(0.5 * z);
+    return sin(PI * r) / (PI * z);
+}
+
+// exp(−π z²) (our Gaussian convention; see README), z² clamped so it cannot overflow.
+fn act_gaussian(z: f32) -> f32 {
+    return exp(-PI * min(z * z, 100.0));
+}
