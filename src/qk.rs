@@ -7,7 +7,8 @@
 //! The factor (1 − 10⁻⁹) keeps ratios that equal an integer up to rounding
 //! from jumping to the next integer. When s_{K−1} ≤ max(N, M)·ε·s_0 the
 //! component is numerically zero and q(K) is *unreachable* (`None`), never a
-//! huge number.
+//! huge number. A q(K) that does not fit in a u64 (ratio² ≥ 2⁶⁴ ≈ 1.8·10¹⁹,
+//! e.g. sinc past its cut-off) is also `None`, with `ratio_sq` still reported.
 //!
 //! Note: the paper's Fig. 6 caption writes q = s_max/s_K without the square; we
 //! follow Eq. 17 (with the square).
@@ -24,9 +25,10 @@ pub const Q_RTOL: f64 = 1e-9;
 pub struct QkRow {
     /// Number of kept components K (1-based).
     pub k: usize,
-    /// q(K), or `None` when s_{K−1} is numerically zero.
+    /// q(K), or `None` when s_{K−1} is numerically zero (then `ratio_sq` is
+    /// `None` too) or when q(K) ≥ 2⁶⁴ does not fit in a u64 (`ratio_sq` holds it).
     pub q: Option<u64>,
-    /// (s_0/s_{K−1})², or `None` when unreachable.
+    /// (s_0/s_{K−1})², or `None` when s_{K−1} is numerically zero.
     pub ratio_sq: Option<f64>,
 }
 
@@ -54,10 +56,12 @@ pub fn q_of_k(s: &[f64], k: usize, n: usize, m: usize) -> Result<QkRow> {
     }
     let ratio = s[0] / s[k - 1];
     let ratio_sq = ratio * ratio;
-    let q = ((ratio_sq * (1.0 - Q_RTOL)).ceil() as u64).max(1);
+    // `as u64` would saturate silently at u64::MAX; 2⁶⁴ is exact in f64.
+    let qf = (ratio_sq * (1.0 - Q_RTOL)).ceil().max(1.0);
+    let q = (qf < 18_446_744_073_709_551_616.0).then_some(qf as u64);
     Ok(QkRow {
         k,
-        q: Some(q),
+        q,
         ratio_sq: Some(ratio_sq),
     })
 }
@@ -111,6 +115,11 @@ mod tests {
         assert_eq!(q_of_k(&s, 3, 3, 3).unwrap().q, None);
         assert!(q_of_k(&s, 0, 3, 3).is_err());
         assert!(q_of_k(&s, 4, 3, 3).is_err());
+        // q ≥ 2⁶⁴ is not representable: None, with the ratio² kept.
+        let s = [1.0, 1e-10, 0.0];
+        let row = q_of_k(&s, 2, 3, 3).unwrap();
+        assert_eq!(row.q, None);
+        assert!((row.ratio_sq.unwrap() - 1e20).abs() < 1e6);
         // A ratio² a hair above an integer does not round up.
         let s = [1.0, 1.0 / (2.0f64 + 1e-15).sqrt()];
         assert_eq!(q_of_k(&s, 2, 2, 2).unwrap().q, Some(2));
