@@ -43,6 +43,9 @@ pub enum Device {
 
 /// Flags of `gdshrink gd`.
 #[derive(Args, Debug)]
+#[command(after_help = "Runs: every (--signal, --alpha) pair, signal-major \
+    (run = signal_index * #alphas + alpha_index), in one batch on one A.\n\
+    Example: gdshrink gd -a tanh --signal blocks,doppler --alpha auto,1e-5 --q 10,100,1000 --out gd.npy")]
 pub struct GdArgs {
     #[command(flatten)]
     pub model: ModelArgs,

@@ -18,6 +18,9 @@ use super::{ModelListArgs, OutputArgs, base_json, header, parse_positive, progre
 
 /// Flags of `gdshrink qk`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Example: gdshrink qk -a heaviside,tanh,relu,relu2 -n 256 -m 256 --k-max 6 --out qk.csv"
+)]
 pub struct QkArgs {
     #[command(flatten)]
     pub model: ModelListArgs,

@@ -29,6 +29,9 @@ use super::{
 
 /// Flags of `gdshrink shrink`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Example: gdshrink shrink -a tanh -n 256 -m 1024 --q 1,10,100,1000 --ridge 1e-2 --pca-k 20"
+)]
 pub struct ShrinkArgs {
     #[command(flatten)]
     pub model: ModelArgs,

@@ -19,6 +19,7 @@ use super::{OutputArgs, base_json, header, model_line, parse_positive, spinner};
 
 /// Flags of `gdshrink spectrum`.
 #[derive(Args, Debug)]
+#[command(after_help = "Example: gdshrink spectrum -a heaviside -n 256 -m 256 --top 5 --vectors 4")]
 pub struct SpectrumArgs {
     #[command(flatten)]
     pub model: super::ModelArgs,
