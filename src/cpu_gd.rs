@@ -33,6 +33,18 @@ pub fn run(
     s_max: Option<f64>,
     a_eval: Option<MatRef<'_, f64>>,
 ) -> Result<Trajectory> {
+    run_with_progress(a, batch, s_max, a_eval, &mut |_| {})
+}
+
+/// [`run`], calling `progress(q)` every [`CHECK_EVERY`] iterations (for
+/// progress bars; the callback must be cheap).
+pub fn run_with_progress(
+    a: MatRef<'_, f64>,
+    batch: &GdBatch,
+    s_max: Option<f64>,
+    a_eval: Option<MatRef<'_, f64>>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Trajectory> {
     let (n, m) = (a.nrows(), a.ncols());
     batch.validate(n, m, s_max)?;
     if batch.eval_points.is_some() && a_eval.is_none() {
@@ -64,6 +76,9 @@ pub fn run(
         matmul(r.as_mut(), Accum::Add, a, w.as_ref(), -1.0, par);
 
         let last = q == q_max;
+        if q % CHECK_EVERY == 0 {
+            progress(q);
+        }
         if q % CHECK_EVERY == 0 || last || batch.checkpoints[next_cp] == q {
             for (b, (st, wa)) in status.iter_mut().zip(&mut watch).enumerate() {
                 if st.is_ok() {

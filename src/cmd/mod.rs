@@ -3,8 +3,16 @@
 //! The same flag means the same thing on every command (see README):
 //! `--activation --sigma --n --m --grid --bias-grid` describe the network,
 //! `--alpha --nt --q --signal` the training, `--json --out` the output.
+//! Commands that take several activations (`qk`) or several runs (`gd`) use
+//! [`ModelListArgs`] and [`BatchArgs`]: the same flags, accepting lists.
+//!
+//! Output: every command prints a header naming what produced it ([`header`]),
+//! then aligned tables ([`table::TextTable`]); `--json` prints one JSON object
+//! instead (starting from [`base_json`]); `--out` writes a `.npy`/`.csv` table.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -13,6 +21,8 @@ use gdshrink::design::Design;
 use gdshrink::grid::Grid;
 use gdshrink::io::Table;
 use gdshrink::signal::Signal;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Map, Value, json};
 
 pub mod compare;
 pub mod devices;
@@ -21,6 +31,7 @@ pub mod qk;
 pub mod reproduce;
 pub mod shrink;
 pub mod spectrum;
+pub mod table;
 pub mod validate;
 
 /// The network: η, σ, samples and biases.
@@ -33,10 +44,10 @@ pub struct ModelArgs {
     #[arg(long, default_value = "m", value_parser = parse_sigma)]
     pub sigma: SigmaSpec,
     /// Number of samples N.
-    #[arg(long, short = 'n', default_value_t = 256)]
+    #[arg(long, short = 'n', default_value = "256", value_parser = parse_n)]
     pub n: usize,
     /// Width M (number of biases).
-    #[arg(long, short = 'm', default_value_t = 1024)]
+    #[arg(long, short = 'm', default_value = "1024", value_parser = parse_m)]
     pub m: usize,
     /// Sample grid: linspace (x_i = i/(N−1)), midpoint (x_i = (i+½)/N), or a file of points.
     #[arg(long, default_value = "linspace", value_parser = parse_grid)]
@@ -80,6 +91,69 @@ impl ModelArgs {
             &self.bias_grid,
         )?)
     }
+
+    /// The network part of every JSON output (see [`model_json`]).
+    pub fn json(&self, design: &Design) -> Map<String, Value> {
+        model_json(design, &self.grid, &self.bias_grid)
+    }
+}
+
+/// `activation`, `activation_class`, `sigma`, `n`, `m`, `grid`, `bias_grid` of a design.
+pub fn model_json(design: &Design, grid: &Grid, bias_grid: &Grid) -> Map<String, Value> {
+    let mut j = Map::new();
+    j.insert("activation".into(), json!(design.activation.name()));
+    j.insert(
+        "activation_class".into(),
+        json!(design.activation.class().to_string()),
+    );
+    j.insert("sigma".into(), json!(design.sigma));
+    j.insert("n".into(), json!(design.n()));
+    j.insert("m".into(), json!(design.m()));
+    j.insert("grid".into(), json!(grid.label()));
+    j.insert("bias_grid".into(), json!(bias_grid.label()));
+    j
+}
+
+/// The same network flags as [`ModelArgs`], with `--activation` taking a comma
+/// list or `all` (used by commands that compare activations, e.g. `qk`).
+#[derive(Args, Clone, Debug)]
+pub struct ModelListArgs {
+    /// Activations η, comma-separated, or `all` (heaviside, tanh, relu, relu2, gelu, silu, sinc, gaussian). Valid names: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian.
+    #[arg(long, short = 'a', default_value = "all", value_parser = parse_activation_list)]
+    pub activation: ActivationList,
+    /// Scale σ in η(σ(x − b)): a number, or `m` for σ = M (the paper's choice for tanh).
+    #[arg(long, default_value = "m", value_parser = parse_sigma)]
+    pub sigma: SigmaSpec,
+    /// Number of samples N.
+    #[arg(long, short = 'n', default_value = "256", value_parser = parse_n)]
+    pub n: usize,
+    /// Width M (number of biases).
+    #[arg(long, short = 'm', default_value = "1024", value_parser = parse_m)]
+    pub m: usize,
+    /// Sample grid: linspace (x_i = i/(N−1)), midpoint (x_i = (i+½)/N), or a file of points.
+    #[arg(long, default_value = "linspace", value_parser = parse_grid)]
+    pub grid: Grid,
+    /// Bias grid: linspace (b_j = j/(M−1)), midpoint, or a file of points.
+    #[arg(long, default_value = "linspace", value_parser = parse_grid)]
+    pub bias_grid: Grid,
+}
+
+/// A non-empty list of distinct activations, in the order given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivationList(pub Vec<Activation>);
+
+impl ModelListArgs {
+    /// The single-activation flags for one member of the list.
+    pub fn model(&self, activation: Activation) -> ModelArgs {
+        ModelArgs {
+            activation,
+            sigma: self.sigma,
+            n: self.n,
+            m: self.m,
+            grid: self.grid.clone(),
+            bias_grid: self.bias_grid.clone(),
+        }
+    }
 }
 
 /// Training: learning rate, iteration counts and target.
@@ -108,20 +182,85 @@ pub enum AlphaSpec {
     Auto,
 }
 
-impl TrainArgs {
-    /// The learning rate α for a matrix with largest singular value `s_max` and `n` samples.
-    pub fn alpha(&self, s_max: f64, n: usize) -> Result<f64> {
-        let a = match self.alpha {
+impl AlphaSpec {
+    /// The learning rate for a matrix with largest singular value `s_max` and
+    /// `n` samples; a given value is read as NT's η (α = η/N) when `nt` is set.
+    pub fn resolve(self, nt: bool, s_max: f64, n: usize) -> Result<f64> {
+        let a = match self {
             AlphaSpec::Auto => 1.0 / (s_max * s_max),
-            AlphaSpec::Value(v) if self.nt => gdshrink::mask::alpha_from_nt(v, n),
+            AlphaSpec::Value(v) if nt => gdshrink::mask::alpha_from_nt(v, n),
             AlphaSpec::Value(v) => v,
         };
         if !(a.is_finite() && a > 0.0) {
             anyhow::bail!(
-                "learning rate alpha = {a} is not usable: it must be finite and > 0 (s_max = {s_max})"
+                "learning rate alpha = {a} is not usable: it must be finite and > 0 (s_max = {s_max}; \
+                 a zero matrix has no auto learning rate)"
             );
         }
         Ok(a)
+    }
+
+    /// How the value was obtained, for outputs: `1/s_max^2`, `given` or `nt: eta/N`.
+    pub fn rule(self, nt: bool) -> &'static str {
+        match self {
+            AlphaSpec::Auto => "1/s_max^2",
+            AlphaSpec::Value(_) if nt => "nt: alpha = eta/N",
+            AlphaSpec::Value(_) => "given",
+        }
+    }
+}
+
+impl TrainArgs {
+    /// The learning rate α for a matrix with largest singular value `s_max` and `n` samples.
+    pub fn alpha(&self, s_max: f64, n: usize) -> Result<f64> {
+        self.alpha.resolve(self.nt, s_max, n)
+    }
+}
+
+/// The same training flags as [`TrainArgs`] for a batch of runs (`gd`):
+/// `--alpha` and `--signal` take lists, and the runs are every
+/// (signal, α) pair, signal-major: run = signal_index · (number of α) + alpha_index.
+#[derive(Args, Clone, Debug)]
+pub struct BatchArgs {
+    /// Learning rates α, comma-separated: numbers, or `auto` for 1/s_max² (the paper's choice).
+    #[arg(long, default_value = "auto", value_delimiter = ',', value_parser = parse_alpha)]
+    pub alpha: Vec<AlphaSpec>,
+    /// Read --alpha in the neural-tangents convention (loss averaged over N): α = η/N.
+    #[arg(long)]
+    pub nt: bool,
+    /// Iteration counts q, comma-separated (e.g. 1,10,100,1000), or log:LO:HI:COUNT.
+    #[arg(long, default_value = "1,10,100,1000", value_parser = parse_q_list)]
+    pub q: QList,
+    /// Targets y, comma-separated or repeated: blocks, bumps, heavisine, doppler, or .npy/.csv/.txt files with one value per sample.
+    #[arg(long, default_value = "heavisine", value_delimiter = ',', value_parser = parse_signal)]
+    pub signal: Vec<Signal>,
+}
+
+/// One (signal, α) run of a batch.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// Index of the signal in `--signal`.
+    pub signal_index: usize,
+    /// The signal.
+    pub signal: Signal,
+    /// The rate as given.
+    pub alpha_spec: AlphaSpec,
+}
+
+impl BatchArgs {
+    /// The runs: every (signal, α) pair, signal-major.
+    pub fn runs(&self) -> Vec<RunSpec> {
+        self.signal
+            .iter()
+            .enumerate()
+            .flat_map(|(si, s)| {
+                self.alpha.iter().map(move |&a| RunSpec {
+                    signal_index: si,
+                    signal: s.clone(),
+                    alpha_spec: a,
+                })
+            })
+            .collect()
     }
 }
 
@@ -132,24 +271,30 @@ pub struct QList(pub Vec<u64>);
 /// Output: table (default), JSON, files.
 #[derive(Args, Clone, Debug)]
 pub struct OutputArgs {
-    /// Print one JSON object instead of the table.
+    /// Print one JSON object (on one line) instead of the tables.
     #[arg(long)]
     pub json: bool,
-    /// Write the arrays to FILE (.npy or .csv, by extension).
-    #[arg(long, value_name = "FILE")]
+    /// Write the arrays to FILE: .npy (rows x columns f64) or .csv (with a header), by extension.
+    #[arg(long, value_name = "FILE", value_parser = parse_out_path)]
     pub out: Option<PathBuf>,
 }
 
 impl OutputArgs {
-    /// Prints the table or the JSON object and writes `--out`.
+    /// Writes `--out`, then prints the human text or the JSON object. In JSON
+    /// mode an object gains `out_file` and `out_columns` when a file was written.
     pub fn emit(&self, human: &str, json: &serde_json::Value, table: &Table) -> Result<()> {
+        let mut json = json.clone();
         if let Some(path) = &self.out {
             table
                 .write(path)
                 .with_context(|| format!("writing --out {}", path.display()))?;
+            if let Some(obj) = json.as_object_mut() {
+                obj.insert("out_file".into(), json!(path.display().to_string()));
+                obj.insert("out_columns".into(), json!(table.names));
+            }
         }
         if self.json {
-            println!("{}", serde_json::to_string_pretty(json)?);
+            println!("{}", serde_json::to_string(&json)?);
         } else {
             print!("{human}");
             if let Some(path) = &self.out {
@@ -158,12 +303,142 @@ impl OutputArgs {
                     path.display(),
                     table.rows(),
                     table.columns.len(),
-                    table.names.join(", ")
+                    column_summary(&table.names)
                 );
             }
         }
         Ok(())
     }
+}
+
+/// Column names for the "wrote …" line, shortened when there are many.
+fn column_summary(names: &[String]) -> String {
+    if names.len() <= 12 {
+        names.join(", ")
+    } else {
+        format!(
+            "{}, … , {} (all names in the CSV header or --json out_columns)",
+            names[..8].join(", "),
+            names[names.len() - 2..].join(", ")
+        )
+    }
+}
+
+/// The first keys of every JSON output: `command`, `gdshrink_version`, `engine`.
+pub fn base_json(command: &str, engine: &str) -> Map<String, Value> {
+    let mut j = Map::new();
+    j.insert("command".into(), json!(command));
+    j.insert("gdshrink_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    j.insert("engine".into(), json!(engine));
+    j
+}
+
+/// The first lines of every human-readable output: what produced it and on what.
+pub fn header(command: &str, engine: &str, what: &str) -> String {
+    format!(
+        "gdshrink {} {command} | engine: {engine}\n{what}\n\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// One line describing a network for [`header`].
+pub fn model_line(design: &Design, grid: &Grid, bias_grid: &Grid) -> String {
+    format!(
+        "network: {} ({}), sigma = {}, N = {}, M = {}, grid = {}, bias grid = {}",
+        design.activation,
+        design.activation.class(),
+        design.sigma,
+        design.n(),
+        design.m(),
+        grid.label(),
+        bias_grid.label()
+    )
+}
+
+/// A progress bar on stderr with `len` steps, drawn only when stderr is a terminal.
+pub fn progress_bar(len: u64, message: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len).with_message(message.to_string());
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})")
+    {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// A spinner on stderr for work of unknown length, drawn only when stderr is a terminal.
+pub fn spinner(message: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner().with_message(message.to_string());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+/// Relative error for tables and JSON: NaN when either side has a NaN.
+pub fn rel(got: &[f64], want: &[f64]) -> f64 {
+    gdshrink::trajectory::rel_error(got, want)
+}
+
+fn parse_out_path(s: &str) -> std::result::Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("npy") | Some("csv") => Ok(p),
+        _ => Err(format!(
+            "'{s}' does not end in .npy or .csv: --out writes a .npy array (rows x columns, f64) or a .csv table with a header"
+        )),
+    }
+}
+
+fn parse_count(s: &str, what: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a valid {what}: give a whole number >= 1"
+        )),
+    }
+}
+
+fn parse_n(s: &str) -> std::result::Result<usize, String> {
+    parse_count(s, "number of samples N")
+}
+
+fn parse_m(s: &str) -> std::result::Result<usize, String> {
+    parse_count(s, "width M")
+}
+
+/// A whole number >= 1 (for `--top`, `--k-max`, `--vectors`, `--eval-points` …).
+pub fn parse_positive(s: &str) -> std::result::Result<usize, String> {
+    parse_count(s, "count")
+}
+
+fn parse_activation_list(s: &str) -> std::result::Result<ActivationList, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(ActivationList(Activation::PAPER.to_vec()));
+    }
+    let mut out: Vec<Activation> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let a = parse_activation(part)?;
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "no activation given: use a comma list of {} or 'all'",
+            Activation::VALID_NAMES
+        ));
+    }
+    Ok(ActivationList(out))
 }
 
 fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
@@ -269,6 +544,56 @@ mod tests {
         assert!(parse_q_list("-1").is_err());
         assert!(parse_q_list("").is_err());
         assert!(parse_q_list("log:0:10:3").is_err());
+    }
+
+    /// The list variants of the flag groups must describe the shared flags
+    /// exactly as the single variants do (same help, same defaults).
+    #[test]
+    fn list_groups_match_single_groups() {
+        use clap::{Args as _, Command};
+        let single = ModelArgs::augment_args(Command::new("a"));
+        let list = ModelListArgs::augment_args(Command::new("b"));
+        let train = TrainArgs::augment_args(Command::new("c"));
+        let batch = BatchArgs::augment_args(Command::new("d"));
+        let same = |x: &Command, y: &Command, id: &str| {
+            let fx = x.get_arguments().find(|a| a.get_id() == id).unwrap();
+            let fy = y.get_arguments().find(|a| a.get_id() == id).unwrap();
+            assert_eq!(
+                fx.get_help().map(|h| h.to_string()),
+                fy.get_help().map(|h| h.to_string()),
+                "{id}"
+            );
+            assert_eq!(fx.get_default_values(), fy.get_default_values(), "{id}");
+            assert_eq!(fx.get_long(), fy.get_long(), "{id}");
+        };
+        for id in ["sigma", "n", "m", "grid", "bias_grid"] {
+            same(&single, &list, id);
+        }
+        for id in ["nt", "q"] {
+            same(&train, &batch, id);
+        }
+    }
+
+    #[test]
+    fn activation_lists() {
+        assert_eq!(parse_activation_list("all").unwrap().0.len(), 8);
+        assert_eq!(
+            parse_activation_list("tanh, relu,tanh").unwrap().0,
+            vec![Activation::Tanh, Activation::Relu]
+        );
+        let e = parse_activation_list("tanh,foo").unwrap_err();
+        assert!(e.contains("foo") && e.contains("heaviside"), "{e}");
+        assert!(parse_activation_list(",").is_err());
+    }
+
+    #[test]
+    fn out_paths_and_counts() {
+        assert!(parse_out_path("a/b.NPY").is_ok());
+        assert!(parse_out_path("a.csv").is_ok());
+        let e = parse_out_path("a.xlsx").unwrap_err();
+        assert!(e.contains("a.xlsx") && e.contains(".npy"), "{e}");
+        assert!(parse_n("0").unwrap_err().contains("number of samples"));
+        assert_eq!(parse_m("7").unwrap(), 7);
     }
 
     #[test]

@@ -217,8 +217,9 @@ impl GpuContext {
                 *l = Some(format!("{reason:?}: {msg}"));
             }
         });
-        let device_limit =
-            (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let device_limit = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
         let max_binding = opts
             .max_binding_override
             .map_or(device_limit, |o| o.min(device_limit));
