@@ -103,13 +103,17 @@ impl Mask {
     }
 }
 
+/// Relative slack on αs² = 1: the default α = 1/s_max² lands within a few ulp
+/// of 1, where (1 − αs²)^q vanishes after one step and no alternation is visible.
+pub const REGIME_RTOL: f64 = 1e-12;
+
 /// Where αs² puts a singular value for discrete GD (see module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Regime {
-    /// 0 ≤ αs² < 1: monotone convergence.
+    /// 0 ≤ αs² ≤ 1 (+ [`REGIME_RTOL`]): monotone convergence (exact after one step at αs² = 1).
     Monotone,
-    /// 1 ≤ αs² < 2: converges with alternating sign.
+    /// 1 < αs² < 2: converges with alternating sign.
     Alternating,
     /// αs² ≥ 2: no convergence (oscillation at 2, geometric growth beyond).
     Divergent,
@@ -118,7 +122,7 @@ pub enum Regime {
 /// Regime of discrete GD for the component with singular value s.
 pub fn regime(s: f64, alpha: f64) -> Regime {
     let x = alpha * s * s;
-    if x < 1.0 {
+    if x <= 1.0 + REGIME_RTOL {
         Regime::Monotone
     } else if x < 2.0 {
         Regime::Alternating
@@ -274,6 +278,9 @@ mod tests {
         assert!((gd_exact(1.2, 1.0, 1) - 1.44).abs() < 1e-15);
         assert!((gd_exact(1.2, 1.0, 2) - (1.0 - 0.44f64.powi(2))).abs() < 1e-15);
         assert_eq!(regime(1.2, 1.0), Regime::Alternating);
+        // The default α = 1/s_max² is monotone, whatever the last ulp says.
+        let s_max = 3.7f64;
+        assert_eq!(regime(s_max, 1.0 / (s_max * s_max)), Regime::Monotone);
         // Divergent: x = 4 → (1 − x)^q = (−3)^q.
         assert!((gd_exact(2.0, 1.0, 3) - 28.0).abs() < 1e-12);
         assert_eq!(regime(2.0, 1.0), Regime::Divergent);

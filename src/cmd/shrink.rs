@@ -83,13 +83,7 @@ pub fn run(args: &ShrinkArgs) -> Result<()> {
     let s_max = svd.s_max();
     let alpha = args.train.alpha(s_max, n)?;
     let x_max = alpha * s_max * s_max;
-    // α = 1/s_max² gives α·s_max² = 1 up to an ulp: the top component is then
-    // fitted in one step, (1 − αs²)^q ≈ 0, so rounding above 1 is not "alternating".
-    let regime = if x_max <= 1.0 + 1e-12 {
-        Regime::Monotone
-    } else {
-        mask::regime(s_max, alpha)
-    };
+    let regime = mask::regime(s_max, alpha);
     let qs = &args.train.q.0;
 
     let mut extras: Vec<Extra> = Vec::new();
