@@ -94,12 +94,9 @@ pub fn run(args: &GdArgs) -> Result<()> {
         .iter()
         .map(|s| s.values(&design.x))
         .collect::<gdshrink::Result<_>>()?;
-    let sp = spinner(&format!("s_max: singular values of A ({n} x {m})"));
+    let sp = spinner(&format!("s_max of A ({n} x {m}, Lanczos)"));
     let a = design.matrix();
-    let s_max = spectrum::singular_values(a.as_ref())?
-        .first()
-        .copied()
-        .unwrap_or(0.0);
+    let s_max = spectrum::largest_singular_value(a.as_ref())?;
     sp.finish_and_clear();
     let alphas: Vec<f64> = runs
         .iter()
