@@ -4,10 +4,13 @@
 //! [`crate::cpu_gd`]) and a test that holds the two together on lavapipe.
 
 pub mod context;
+pub mod design;
 pub mod gd;
+pub(crate) mod ops;
 pub mod shaders;
 
 pub use context::{AdapterSummary, GpuContext, GpuOptions, list_adapters};
+pub use design::{design_matrix, design_matrix_f64, eval_activation, f32_rounded};
 pub use gd::{GpuGdOptions, Strategy, run_gd};
 
 /// Errors of the GPU engine. Each names the kernel and, where it applies, the sizes.
