@@ -30,6 +30,11 @@ pub struct GpuOptions {
     /// Test-only: pretend the largest storage binding is this many bytes, so that
     /// the tiled (split) paths run on small problems.
     pub max_binding_override: Option<u64>,
+    /// Product kernels with shared-memory tiles (`Some(true)`) or the
+    /// barrier-free streaming variant (`Some(false)`). `None`: tiled on
+    /// hardware adapters, streaming on software ones (where every barrier is a
+    /// coroutine switch). Both compute the same sums in the same order per tile.
+    pub tiled: Option<bool>,
 }
 
 /// What `gdshrink devices` shows about one adapter.
@@ -130,6 +135,8 @@ pub struct GpuContext {
     /// Largest storage binding the kernels may use (the device limit, or the
     /// test override).
     pub max_binding: u64,
+    /// Product kernels use shared-memory tiles (see [`GpuOptions::tiled`]).
+    pub tiled: bool,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     pipelines: Mutex<HashMap<(String, String), Arc<wgpu::ComputePipeline>>>,
@@ -234,7 +241,9 @@ impl GpuContext {
         let max_binding = opts
             .max_binding_override
             .map_or(device_limit, |o| o.min(device_limit));
+        let tiled = opts.tiled.unwrap_or(!summary.software);
         Ok(GpuContext {
+            tiled,
             device,
             queue,
             adapter: summary,

@@ -22,6 +22,7 @@ const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_DST);
 
 /// One recorded kernel launch.
+#[derive(Clone)]
 pub(crate) struct Dispatch {
     pipeline: Arc<wgpu::ComputePipeline>,
     bind: wgpu::BindGroup,
@@ -223,6 +224,7 @@ pub(crate) struct SkinnyPlan {
     calls: Vec<SkinnyCall>,
     tile: SkinnyTile,
     transposed: bool,
+    direct: bool,
     loader: Loader,
     /// Partial slots to sum in the finish kernel.
     pub slots: usize,
@@ -235,7 +237,7 @@ pub(crate) struct SkinnyPlan {
 #[derive(Clone, Debug)]
 struct SkinnyCall {
     block: usize,
-    params: [u32; 12],
+    params: [u32; 16],
     groups: [u32; 3],
 }
 
@@ -256,6 +258,7 @@ impl SkinnyPlan {
         nb: usize,
         target_groups: usize,
         max_partial: usize,
+        direct: bool,
     ) -> Self {
         let (rows, cols) = op.shape();
         let tile = SkinnyTile::for_columns(nb);
@@ -278,8 +281,15 @@ impl SkinnyPlan {
             } else {
                 (brows, cols, row0, 0)
             };
-            let tiles_o = d_out.div_ceil(tile.ti() as usize).max(1);
-            let want = target_groups.div_ceil(tiles_o * tiles_b).max(1);
+            // Workgroups per split: output tiles × column tiles (tiled), or
+            // 64 invocations over outputs × column groups (streaming).
+            let (gx, gy) = if direct {
+                let n_cb = nb.div_ceil(tile.rb as usize);
+                ((d_out * n_cb).div_ceil(64).max(1), 1)
+            } else {
+                (d_out.div_ceil(tile.ti() as usize).max(1), tiles_b)
+            };
+            let want = target_groups.div_ceil(gx * gy).max(1);
             let max_by_len = (d_red / MIN_SPLIT).max(1);
             let splits0 = want.min(max_by_len).min(per_block_cap).max(1);
             let tk = SkinnyTile::TK as usize;
@@ -301,13 +311,13 @@ impl SkinnyPlan {
                     ld as u32,
                     0,
                     0, // σ, filled in at realisation
+                    0, // epilogue flags, c_y, c_p: filled in at realisation
+                    0,
+                    0,
+                    0,
                     0,
                 ],
-                groups: [
-                    (tiles_o as u32).min(MAX_GROUPS),
-                    tiles_b as u32,
-                    splits as u32,
-                ],
+                groups: [(gx as u32).min(MAX_GROUPS), gy as u32, splits as u32],
             });
             if transposed {
                 slot += splits;
@@ -320,6 +330,7 @@ impl SkinnyPlan {
             calls,
             tile,
             transposed,
+            direct,
             loader: op.loader(),
             slots: slots_total,
             p_stride,
@@ -327,49 +338,73 @@ impl SkinnyPlan {
         }
     }
 
-    /// Pipelines and bind groups for this plan: reads `op` and `x`, writes `partial`.
-    pub(crate) fn realize(
+    /// Pipelines and bind groups for this plan: reads `op` and `x`, writes the
+    /// raw split sums to `partial`, or — with `epilogue` (one slot only) — the
+    /// finished values (see `shaders/skinny.wgsl`).
+    fn realize(
         &self,
         ctx: &GpuContext,
         act: Activation,
         op: &Operand<'_>,
         x: &wgpu::Buffer,
         partial: &wgpu::Buffer,
+        d: &Dummies,
+        epilogue: Option<&Finish<'_>>,
     ) -> Result<Vec<Dispatch>, GpuError> {
         let kernel = Kernel::Skinny {
             loader: self.loader,
             tile: self.tile,
             transposed: self.transposed,
+            direct: self.direct,
         };
         let name = kernel.name();
-        let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), "main")?;
+        let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), kernel.entry())?;
         let mut out = Vec::with_capacity(self.calls.len());
         for call in &self.calls {
             let mut params = call.params;
-            let bind = match op {
-                Operand::Stored(m) => {
-                    let u = ctx.uniform(&name, &params)?;
-                    ctx.bind_group(
-                        &name,
-                        &pipeline,
-                        &[
-                            (0, &u),
-                            (1, x),
-                            (2, partial),
-                            (3, &m.blocks[call.block].buf),
-                        ],
-                    )?
-                }
-                Operand::Free { xs, bs, sigma, .. } => {
-                    params[10] = sigma.to_bits();
-                    let u = ctx.uniform(&name, &params)?;
-                    ctx.bind_group(
-                        &name,
-                        &pipeline,
-                        &[(0, &u), (1, x), (2, partial), (3, xs), (4, bs)],
-                    )?
+            if let Operand::Free { sigma, .. } = op {
+                params[10] = sigma.to_bits();
+            }
+            let (target, yin, alpha, dst) = match epilogue {
+                None => (partial, &d.read, &d.read, &d.write2),
+                Some(fin) => {
+                    let mut epi = 1u32;
+                    if fin.y.is_some() {
+                        epi |= 2;
+                    }
+                    if fin.out.is_some() {
+                        epi |= 4;
+                    }
+                    if fin.update.is_some() {
+                        epi |= 8;
+                    }
+                    if fin.update.is_some_and(|u| u.2) {
+                        epi |= 16;
+                    }
+                    params[11] = epi;
+                    params[12] = fin.y.map_or(0.0f32, |(_, c)| c).to_bits();
+                    params[13] = fin.c_p.to_bits();
+                    (
+                        fin.out.unwrap_or(&d.write),
+                        fin.y.map_or(&d.read, |(b, _)| b),
+                        fin.alpha.unwrap_or(&d.read),
+                        fin.update.map_or(&d.write2, |u| u.0),
+                    )
                 }
             };
+            let u = ctx.uniform(&name, &params)?;
+            let mut entries: Vec<(u32, &wgpu::Buffer)> = vec![(0, &u), (1, x), (2, target)];
+            match op {
+                Operand::Stored(m) => entries.push((3, &m.blocks[call.block].buf)),
+                Operand::Free { xs, bs, .. } => {
+                    entries.push((3, xs));
+                    entries.push((4, bs));
+                }
+            }
+            entries.push((5, yin));
+            entries.push((6, alpha));
+            entries.push((7, dst));
+            let bind = ctx.bind_group(&name, &pipeline, &entries)?;
             out.push(Dispatch {
                 pipeline: pipeline.clone(),
                 bind,
@@ -380,10 +415,43 @@ impl SkinnyPlan {
     }
 }
 
+/// `op(M)·X` followed by the finish step `fin` (its sizes and partial fields
+/// are taken from `plan`): one fused launch when the reduction is not split and
+/// `fuse` allows it (the update target must not be X), else the split product
+/// plus the finish kernel.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn product(
+    ctx: &GpuContext,
+    act: Activation,
+    op: &Operand<'_>,
+    plan: &SkinnyPlan,
+    x: &wgpu::Buffer,
+    partial: &wgpu::Buffer,
+    fin: Finish<'_>,
+    dummies: &Dummies,
+    fuse: bool,
+) -> Result<Vec<Dispatch>, GpuError> {
+    let fin = Finish {
+        n: plan.n_out * fin.nb,
+        slots: plan.slots,
+        p_stride: plan.p_stride,
+        partial: Some(partial),
+        ..fin
+    };
+    let in_place = fin.update.is_none_or(|u| u.1.is_none());
+    if plan.slots == 1 && fuse && in_place {
+        return plan.realize(ctx, act, op, x, partial, dummies, Some(&fin));
+    }
+    let mut v = plan.realize(ctx, act, op, x, partial, dummies, None)?;
+    v.push(fin.realize(ctx, dummies)?);
+    Ok(v)
+}
+
 /// Small buffers bound where a kernel's optional input or output is unused.
 pub(crate) struct Dummies {
     read: wgpu::Buffer,
     write: wgpu::Buffer,
+    write2: wgpu::Buffer,
 }
 
 impl Dummies {
@@ -391,6 +459,7 @@ impl Dummies {
         Ok(Dummies {
             read: zeros(ctx, kernel, "unused input", 4)?,
             write: zeros(ctx, kernel, "unused output", 4)?,
+            write2: zeros(ctx, kernel, "unused output", 4)?,
         })
     }
 }

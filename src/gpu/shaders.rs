@@ -168,6 +168,8 @@ pub enum Kernel {
         tile: SkinnyTile,
         /// Read the operand transposed (Aᵀ).
         transposed: bool,
+        /// The barrier-free entry point `main_direct` instead of the tiled `main`.
+        direct: bool,
     },
     /// `finish.wgsl`.
     Finish,
@@ -195,11 +197,14 @@ impl Kernel {
         for loader in [Loader::Stored, Loader::Free] {
             for transposed in [false, true] {
                 for nb in [1, 3, 16, 64] {
-                    v.push(Kernel::Skinny {
-                        loader,
-                        tile: SkinnyTile::for_columns(nb),
-                        transposed,
-                    });
+                    for direct in [false, true] {
+                        v.push(Kernel::Skinny {
+                            loader,
+                            tile: SkinnyTile::for_columns(nb),
+                            transposed,
+                            direct,
+                        });
+                    }
                 }
                 v.push(Kernel::Gram { loader, transposed });
             }
@@ -216,16 +221,20 @@ impl Kernel {
                 loader,
                 tile,
                 transposed,
+                direct,
             } => format!(
-                "skinny[{}{}, {}x{}]",
+                "skinny[{}{}, {}]",
                 if *transposed { "A^T" } else { "A" },
                 if *loader == Loader::Free {
                     " matrix-free"
                 } else {
                     ""
                 },
-                tile.ti(),
-                tile.bt()
+                if *direct {
+                    format!("streaming, {} columns", tile.rb)
+                } else {
+                    format!("tiled {}x{}", tile.ti(), tile.bt())
+                }
             ),
             Kernel::Finish => "finish".into(),
             Kernel::ColNorm => "colnorm".into(),
@@ -252,6 +261,7 @@ impl Kernel {
                 loader,
                 tile,
                 transposed,
+                ..
             } => {
                 let load = match loader {
                     Loader::Stored => LOAD_STORED,
@@ -270,6 +280,14 @@ impl Kernel {
                     &format!("{GRAM}\n{load}"),
                 )
             }
+        }
+    }
+
+    /// The entry point of the kernel.
+    pub fn entry(&self) -> &'static str {
+        match self {
+            Kernel::Skinny { direct: true, .. } => "main_direct",
+            _ => "main",
         }
     }
 
