@@ -114,8 +114,8 @@ fn record_w_eval_points_w0_and_q0() {
         // q = 0 is w0 itself and f0 = A w0.
         let cp0 = g.at(0).unwrap();
         let w0 = b.w0.as_ref().unwrap();
-        for r in 0..3 {
-            let want: Vec<f64> = w0[r].iter().map(|&v| v as f32 as f64).collect();
+        for (r, w0r) in w0.iter().enumerate() {
+            let want: Vec<f64> = w0r.iter().map(|&v| v as f32 as f64).collect();
             assert!(gdshrink::trajectory::rel_error(&cp0.w.as_ref().unwrap()[r], &want) < 1e-6);
         }
         assert_eq!(cp0.f_eval.as_ref().unwrap()[0].len(), 101);

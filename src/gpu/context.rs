@@ -88,7 +88,7 @@ fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
             .trim()
             .to_string(),
         software: info.device_type == wgpu::DeviceType::Cpu,
-        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size,
         max_buffer_size: l.max_buffer_size,
         max_compute_workgroup_size_x: l.max_compute_workgroup_size_x,
         max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
@@ -236,8 +236,9 @@ impl GpuContext {
                 u.get_or_insert_with(|| e.to_string());
             }
         }));
-        let device_limit =
-            (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let device_limit = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
         let max_binding = opts
             .max_binding_override
             .map_or(device_limit, |o| o.min(device_limit));

@@ -208,11 +208,16 @@ impl Engine {
         let eval_pts = batch.eval_points.as_deref().unwrap_or(&[]);
         let e = eval_pts.len();
         let target = if ctx.is_software() { 16 } else { 1024 };
-        let cap = (PARTIAL_BYTES.min(ctx.max_binding) / 4) as usize;
+        // Partial sums: 64 MiB, at least one slot of the widest product, at
+        // most one binding.
+        let widest = n.max(m).max(e) * nb;
+        let cap = ((PARTIAL_BYTES / 4) as usize)
+            .max(widest)
+            .min((ctx.max_binding / 4) as usize);
 
         let y32 = columns("signal y", &batch.y, n)?;
         let alpha32 = f32_values("learning rate alpha", &batch.alpha)?;
-        if let Some((b, a)) = alpha32.iter().enumerate().find(|(_, a)| **a <= 0.0) {
+        if let Some(b) = alpha32.iter().position(|a| *a <= 0.0) {
             return Err(Error::invalid(
                 format!("alpha of run {b}"),
                 format!("{:e}", batch.alpha[b]),

@@ -232,6 +232,8 @@ pub(crate) struct SkinnyPlan {
     pub p_stride: usize,
     /// Number of outputs (rows of op(M)).
     pub n_out: usize,
+    /// Most slots the partial buffer holds at once.
+    max_slots: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -244,7 +246,39 @@ struct SkinnyCall {
 impl SkinnyPlan {
     /// Elements of the partial buffer this plan needs.
     pub(crate) fn partial_len(&self) -> usize {
-        self.slots * self.p_stride
+        self.slots.min(self.max_slots) * self.p_stride
+    }
+
+    /// The launches in groups whose partial slots fit the buffer (several
+    /// groups only when Mᵀ·X runs over more row blocks than slots fit; the
+    /// finish step then accumulates group by group).
+    fn groups(&self) -> Vec<SkinnyPlan> {
+        if self.slots <= self.max_slots {
+            return vec![self.clone()];
+        }
+        let mut out = Vec::new();
+        let mut cur: Vec<SkinnyCall> = Vec::new();
+        let mut used = 0usize;
+        let flush = |cur: &mut Vec<SkinnyCall>, used: &mut usize, out: &mut Vec<SkinnyPlan>| {
+            out.push(SkinnyPlan {
+                calls: std::mem::take(cur),
+                slots: *used,
+                ..self.clone()
+            });
+            *used = 0;
+        };
+        for call in &self.calls {
+            let k = call.groups[2] as usize;
+            if used + k > self.max_slots && !cur.is_empty() {
+                flush(&mut cur, &mut used, &mut out);
+            }
+            let mut c = call.clone();
+            c.params[4] = used as u32;
+            used += k;
+            cur.push(c);
+        }
+        flush(&mut cur, &mut used, &mut out);
+        out
     }
 
     /// Plans `op(M)·X` for `op` = M (`transposed` false: outputs are rows of M)
@@ -266,7 +300,7 @@ impl SkinnyPlan {
         let n_out = if transposed { cols } else { rows };
         let p_stride = n_out * nb;
         let tiles_b = nb.div_ceil(tile.bt() as usize);
-        let max_slots = (max_partial / p_stride.max(1)).max(spans.len());
+        let max_slots = (max_partial / p_stride.max(1)).max(1);
         let per_block_cap = if transposed {
             (max_slots / spans.len()).max(1)
         } else {
@@ -335,12 +369,14 @@ impl SkinnyPlan {
             slots: slots_total,
             p_stride,
             n_out,
+            max_slots,
         }
     }
 
     /// Pipelines and bind groups for this plan: reads `op` and `x`, writes the
     /// raw split sums to `partial`, or — with `epilogue` (one slot only) — the
     /// finished values (see `shaders/skinny.wgsl`).
+    #[allow(clippy::too_many_arguments)]
     fn realize(
         &self,
         ctx: &GpuContext,
@@ -439,11 +475,46 @@ pub(crate) fn product(
         ..fin
     };
     let in_place = fin.update.is_none_or(|u| u.1.is_none());
-    if plan.slots == 1 && fuse && in_place {
-        return plan.realize(ctx, act, op, x, partial, dummies, Some(&fin));
+    let groups = plan.groups();
+    if groups.len() == 1 {
+        if plan.slots == 1 && fuse && in_place {
+            return plan.realize(ctx, act, op, x, partial, dummies, Some(&fin));
+        }
+        let mut v = plan.realize(ctx, act, op, x, partial, dummies, None)?;
+        v.push(fin.realize(ctx, dummies)?);
+        return Ok(v);
     }
-    let mut v = plan.realize(ctx, act, op, x, partial, dummies, None)?;
-    v.push(fin.realize(ctx, dummies)?);
+    // Group by group: the first writes (or updates) the target, the others
+    // add their part of the product to it.
+    let mut v = Vec::new();
+    for (k, g) in groups.iter().enumerate() {
+        v.extend(g.realize(ctx, act, op, x, partial, dummies, None)?);
+        let part = Finish {
+            slots: g.slots,
+            ..fin
+        };
+        let step = if k == 0 {
+            part
+        } else {
+            match (fin.out, fin.update) {
+                (Some(out), None) => Finish {
+                    y: None,
+                    out: None,
+                    update: Some((out, None, false)),
+                    alpha: None,
+                    ..part
+                },
+                (None, Some(_)) => Finish { y: None, ..part },
+                _ => {
+                    return Err(GpuError::Validation {
+                        kernel: "finish".into(),
+                        message: "internal: a grouped product must either write or update".into(),
+                    });
+                }
+            }
+        };
+        v.push(step.realize(ctx, dummies)?);
+    }
     Ok(v)
 }
 
