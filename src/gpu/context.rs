@@ -519,6 +519,48 @@ impl GpuContext {
         Ok(())
     }
 
+    /// Submits the encoder without waiting (validation and out-of-memory errors
+    /// of the submission are still typed errors naming `kernel`); wait for it
+    /// with [`GpuContext::map_f32_after`].
+    pub fn submit(
+        &self,
+        kernel: &str,
+        encoder: wgpu::CommandEncoder,
+    ) -> Result<wgpu::SubmissionIndex, GpuError> {
+        self.check_alive(kernel)?;
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let index = self.queue.submit(Some(encoder.finish()));
+        let v = pollster::block_on(val.pop());
+        let o = pollster::block_on(oom.pop());
+        if let Some(e) = o {
+            return Err(GpuError::OutOfMemory {
+                kernel: kernel.to_string(),
+                what: format!("submission ({e})"),
+                bytes: 0,
+            });
+        }
+        if let Some(e) = v {
+            return Err(GpuError::Validation {
+                kernel: kernel.to_string(),
+                message: e.to_string(),
+            });
+        }
+        Ok(index)
+    }
+
+    /// Maps the first `len` f32 of `staging` once submission `index` is done —
+    /// later submissions keep running — and unmaps it again.
+    pub fn map_f32_after(
+        &self,
+        kernel: &str,
+        staging: &wgpu::Buffer,
+        len: usize,
+        index: wgpu::SubmissionIndex,
+    ) -> Result<Vec<f32>, GpuError> {
+        self.map_with(kernel, staging, len, Some(index))
+    }
+
     /// Blocks until all submitted work is done.
     pub fn wait(&self, kernel: &str) -> Result<(), GpuError> {
         self.device
@@ -566,6 +608,16 @@ impl GpuContext {
         staging: &wgpu::Buffer,
         len: usize,
     ) -> Result<Vec<f32>, GpuError> {
+        self.map_with(kernel, staging, len, None)
+    }
+
+    fn map_with(
+        &self,
+        kernel: &str,
+        staging: &wgpu::Buffer,
+        len: usize,
+        index: Option<wgpu::SubmissionIndex>,
+    ) -> Result<Vec<f32>, GpuError> {
         if len == 0 {
             return Ok(Vec::new());
         }
@@ -575,7 +627,21 @@ impl GpuContext {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        self.wait(kernel)?;
+        match index {
+            None => self.wait(kernel)?,
+            Some(index) => {
+                self.device
+                    .poll(wgpu::PollType::Wait {
+                        submission_index: Some(index),
+                        timeout: None,
+                    })
+                    .map_err(|e| GpuError::DeviceLost {
+                        kernel: kernel.to_string(),
+                        reason: format!("poll failed: {e}"),
+                    })?;
+                self.check_alive(kernel)?;
+            }
+        }
         match rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {

@@ -550,96 +550,121 @@ impl Engine {
             }
             .into());
         }
-        let staging = ctx.buffer(
-            KERNEL,
-            "checkpoint read-back",
-            (cap * 4) as u64,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        )?;
+        // Two read-back buffers: chunk c + 1 is recorded and submitted while the
+        // device still runs chunk c, whose results are read afterwards. A run
+        // that fails in chunk c is frozen from chunk c + 2 on; its checkpoints
+        // after the failure are NaN either way.
+        let staging = [0, 1].map(|k| {
+            ctx.buffer(
+                KERNEL,
+                &format!("checkpoint read-back {k}"),
+                (cap * 4) as u64,
+                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            )
+        });
+        let staging = match staging {
+            [Ok(a), Ok(b)] => [a, b],
+            [Err(e), _] | [_, Err(e)] => return Err(e.into()),
+        };
 
         let mut status = vec![RunStatus::Ok; nb];
         let mut watch = vec![ResidualWatch::default(); nb];
         let mut checkpoints = Vec::with_capacity(batch.checkpoints.len());
         let mut q_cur = 0u64;
         let mut i = 0usize;
-        let mut first = true;
-        while i < obs.len() {
-            let mut enc = ctx
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("gd chunk"),
-                });
-            if first {
-                ops::record(&mut enc, &[&self.init]);
-                first = false;
-            }
-            let mut recs = Vec::new();
-            let mut off = 0usize;
-            loop {
-                let q = obs[i];
-                if q > q_cur {
-                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                        label: Some("gd steps"),
-                        timestamp_writes: None,
+        let mut chunk_no = 0usize;
+        let mut all_failed = false;
+        let mut pending: Option<(wgpu::SubmissionIndex, Vec<Record>, usize, usize)> = None;
+        loop {
+            let mut next = None;
+            if i < obs.len() && !all_failed {
+                let sb = chunk_no % 2;
+                let stage = &staging[sb];
+                let mut enc = ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("gd chunk"),
                     });
-                    for _ in q_cur..q {
-                        for d in &self.step {
-                            d.record(&mut pass);
+                if chunk_no == 0 {
+                    ops::record(&mut enc, &[&self.init]);
+                }
+                let mut recs = Vec::new();
+                let mut off = 0usize;
+                loop {
+                    let q = obs[i];
+                    if q > q_cur {
+                        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                            label: Some("gd steps"),
+                            timestamp_writes: None,
+                        });
+                        for _ in q_cur..q {
+                            for d in &self.step {
+                                d.record(&mut pass);
+                            }
                         }
                     }
-                }
-                q_cur = q;
-                let cp = is_cp(q);
-                let mut lists: Vec<&[Dispatch]> = vec![&self.observe];
-                if cp && (batch.record_w || e > 0) {
-                    lists.push(&self.make_w);
-                }
-                if cp && e > 0 {
-                    lists.push(&self.eval);
-                }
-                ops::record(&mut enc, &lists);
-                let mut copy = |src: &wgpu::Buffer, len: usize, off: &mut usize| {
-                    enc.copy_buffer_to_buffer(
-                        src,
-                        0,
-                        &staging,
-                        (*off * 4) as u64,
-                        (len * 4) as u64,
-                    );
-                    let at = *off;
-                    *off += len;
-                    at
-                };
-                let norms_at = copy(&self.norms, norm_len, &mut off);
-                let mut rec = Record {
-                    q,
-                    cp,
-                    norms: norms_at,
-                    r: 0,
-                    w: 0,
-                    f: 0,
-                };
-                if cp {
-                    rec.r = copy(&self.r, n * nb, &mut off);
-                    if batch.record_w {
-                        rec.w = copy(&self.w_src, m * nb, &mut off);
+                    q_cur = q;
+                    let cp = is_cp(q);
+                    let mut lists: Vec<&[Dispatch]> = vec![&self.observe];
+                    if cp && (batch.record_w || e > 0) {
+                        lists.push(&self.make_w);
                     }
-                    if let Some(fe) = &self.feval {
-                        rec.f = copy(fe, e * nb, &mut off);
+                    if cp && e > 0 {
+                        lists.push(&self.eval);
+                    }
+                    ops::record(&mut enc, &lists);
+                    let mut copy = |src: &wgpu::Buffer, len: usize, off: &mut usize| {
+                        enc.copy_buffer_to_buffer(
+                            src,
+                            0,
+                            stage,
+                            (*off * 4) as u64,
+                            (len * 4) as u64,
+                        );
+                        let at = *off;
+                        *off += len;
+                        at
+                    };
+                    let norms_at = copy(&self.norms, norm_len, &mut off);
+                    let mut rec = Record {
+                        q,
+                        cp,
+                        norms: norms_at,
+                        r: 0,
+                        w: 0,
+                        f: 0,
+                    };
+                    if cp {
+                        rec.r = copy(&self.r, n * nb, &mut off);
+                        if batch.record_w {
+                            rec.w = copy(&self.w_src, m * nb, &mut off);
+                        }
+                        if let Some(fe) = &self.feval {
+                            rec.f = copy(fe, e * nb, &mut off);
+                        }
+                    }
+                    recs.push(rec);
+                    i += 1;
+                    if i == obs.len() || q % self.chunk == 0 {
+                        break;
+                    }
+                    let need = norm_len + if is_cp(obs[i]) { cp_len } else { 0 };
+                    if off + need > cap {
+                        break;
                     }
                 }
-                recs.push(rec);
-                i += 1;
-                if i == obs.len() || q % self.chunk == 0 {
-                    break;
-                }
-                let next = norm_len + if is_cp(obs[i]) { cp_len } else { 0 };
-                if off + next > cap {
-                    break;
-                }
+                let index = ctx.submit(KERNEL, enc)?;
+                next = Some((index, recs, off, sb));
+                chunk_no += 1;
             }
-            ctx.submit_and_wait(KERNEL, enc)?;
-            let data = ctx.map_f32(KERNEL, &staging, off)?;
+            let Some((index, recs, off, sb)) = pending.take() else {
+                if next.is_none() {
+                    break;
+                }
+                pending = next;
+                continue;
+            };
+            let data = ctx.map_f32_after(KERNEL, &staging[sb], off, index)?;
             for rec in &recs {
                 for b in 0..nb {
                     if !status[b].is_ok() {
@@ -657,7 +682,9 @@ impl Engine {
                     checkpoints.push(self.checkpoint(batch, rec, &data, &status));
                 }
             }
-            progress(q_cur);
+            if let Some(last) = recs.last() {
+                progress(last.q);
+            }
             // Freeze the runs that failed: α_b = 0 keeps their state as it was.
             let mut changed = false;
             for (b, st) in status.iter().enumerate() {
@@ -670,12 +697,13 @@ impl Engine {
                 ctx.queue
                     .write_buffer(&self.alpha, 0, bytemuck::cast_slice(&self.alpha32));
             }
-            if status.iter().all(|s| !s.is_ok()) {
-                break;
-            }
+            all_failed = status.iter().all(|s| !s.is_ok());
+            pending = next;
         }
+        // Checkpoints are recorded in order: the first `done` are there.
+        let done = checkpoints.len();
         // Every run failed early: the remaining checkpoints are NaN, as on the CPU.
-        for &q in batch.checkpoints.iter().filter(|&&q| q > q_cur) {
+        for &q in &batch.checkpoints[done..] {
             let nan = |len: usize| vec![vec![f64::NAN; len]; nb];
             checkpoints.push(Checkpoint {
                 q,
