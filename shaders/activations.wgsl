@@ -5,7 +5,7 @@
 // src/gpu/shaders.rs) and the constant SPLINE_R. Every function is written so
 // that no intermediate overflows for any finite z: exponentials only ever see
 // non-positive arguments, squares are clamped before exp, and sin(πz) is
-// evaluated after exact argument reduction.
+// evaluated by our own polynomial after exact argument reduction.
 
 const PI: f32 = 3.14159265358979323846;
 const INV_SQRT2: f32 = 0.70710678118654752440;

@@ -148,6 +148,116 @@ pub fn run_gd_with_progress(
     engine.run(ctx, batch, progress)
 }
 
+/// A batch set up on the device — grids, A (or K, G), states, pipelines — with
+/// its initial state computed, ready to advance by any number of GD steps
+/// without checkpoints or read-back (benchmarks; warm-starting many steps).
+pub struct PreparedGd {
+    engine: Engine,
+    plan: Plan,
+    steps: u64,
+}
+
+/// Validates and prepares `batch` on the device (see [`PreparedGd`]); the
+/// set-up (building A, forming K or G) is done and waited for here.
+pub fn prepare_gd(
+    ctx: &GpuContext,
+    design: &Design,
+    batch: &GdBatch,
+    opts: &GpuGdOptions,
+) -> Result<PreparedGd> {
+    batch.validate(design.n(), design.m(), opts.s_max)?;
+    let plan = plan::plan(ctx, design, batch, opts)?;
+    let engine = Engine::build(ctx, design, batch, &plan)?;
+    let mut enc = ctx
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("gd set-up"),
+        });
+    ops::record(&mut enc, &[&engine.init]);
+    ctx.submit_and_wait(KERNEL, enc)?;
+    Ok(PreparedGd {
+        engine,
+        plan,
+        steps: 0,
+    })
+}
+
+impl PreparedGd {
+    /// The engine description (adapter and strategy), as in [`Trajectory::engine`].
+    pub fn engine(&self) -> &str {
+        &self.engine.name
+    }
+
+    /// The resolved plan (strategy, cost model, flops and bytes per step).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// GD steps done so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Records `steps` GD steps (at most [`plan::MAX_CHUNK`] per command buffer),
+    /// submits them and waits until the device has finished them all.
+    pub fn advance(&mut self, ctx: &GpuContext, steps: u64) -> Result<()> {
+        let mut left = steps;
+        let mut last = None;
+        while left > 0 {
+            let k = left.min(plan::MAX_CHUNK);
+            let mut enc = ctx
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("gd steps"),
+                });
+            {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("gd steps"),
+                    timestamp_writes: None,
+                });
+                for _ in 0..k {
+                    for d in &self.engine.step {
+                        d.record(&mut pass);
+                    }
+                }
+            }
+            last = Some(ctx.submit(KERNEL, enc)?);
+            left -= k;
+        }
+        if let Some(index) = last {
+            ctx.device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: Some(index),
+                    timeout: None,
+                })
+                .map_err(|e| GpuError::DeviceLost {
+                    kernel: KERNEL.into(),
+                    reason: format!("poll failed: {e}"),
+                })?;
+            ctx.check_alive(KERNEL)?;
+        }
+        self.steps += steps;
+        Ok(())
+    }
+
+    /// The residuals r_b = y_b − A·w_b after the steps done so far (one vector
+    /// of N per run), read back from the device.
+    pub fn residuals(&self, ctx: &GpuContext) -> Result<Vec<Vec<f64>>> {
+        let mut enc = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("gd residuals"),
+            });
+        ops::record(&mut enc, &[&self.engine.observe]);
+        ctx.submit_and_wait(KERNEL, enc)?;
+        let (n, nb) = (self.engine.n, self.engine.nb);
+        let r = ctx.read_f32(KERNEL, &self.engine.r, 0, n * nb)?;
+        Ok((0..nb)
+            .map(|b| (0..n).map(|i| r[i * nb + b] as f64).collect())
+            .collect())
+    }
+}
+
 /// The device side of one batch: buffers and recorded launches.
 struct Engine {
     name: String,

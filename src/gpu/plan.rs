@@ -88,6 +88,12 @@ pub struct Plan {
     pub chunk: u64,
     /// The cost model's numbers.
     pub costs: Costs,
+    /// Flops of one GD step of the chosen strategy (η evaluations counted as
+    /// [`ETA_FLOPS`] each).
+    pub step_flops: f64,
+    /// Bytes one GD step must move at least (matrices read once per product,
+    /// B-column states read and written): the "effective" bandwidth basis.
+    pub step_bytes: f64,
     /// One line on why.
     pub reason: String,
 }
@@ -198,7 +204,16 @@ pub fn plan(
         _ => false,
     };
     let store_eval = e > 0.0 && strategy == Strategy::Primal && bytes_eval <= budget;
+    let state = |len: f64, touches: f64| 4.0 * len * nb * touches;
+    let (step_flops, step_bytes) = match (strategy, samples) {
+        (Strategy::Primal, _) => (per_iter_primal, 8.0 * n * m + state(n, 2.0) + state(m, 3.0)),
+        (Strategy::Dual, true) => (per_iter_dual, 4.0 * d * d + state(n, 5.0)),
+        (Strategy::Dual, false) => (per_iter_dual, 4.0 * d * d + state(m, 4.0)),
+        _ => (per_iter_free, state(n, 2.0) + state(m, 3.0)),
+    };
     Ok(Plan {
+        step_flops,
+        step_bytes,
         strategy,
         dual: (strategy == Strategy::Dual).then_some(if samples {
             DualSpace::Samples
