@@ -96,3 +96,69 @@ fn long_reductions_stay_within_a_constant_times_u() {
     });
     check(&tiled, 1 << 16, "tiled");
 }
+
+/// Driver quirk: llvmpipe (lavapipe) stops every loop of an invocation once the
+/// invocation has run 65535 loop iterations in total (Mesa's
+/// `LP_MAX_TGSI_LOOP_ITERATIONS`, shared between all loops) — silently, so a
+/// long reduction just loses its tail. The engine splits reductions (and the
+/// Gram formation) so no invocation comes near the limit on such adapters
+/// (`GpuContext::loop_limit`). Before that split, A·w over 2¹⁸ terms lost 8.6%.
+#[test]
+fn llvmpipe_loop_limit_never_truncates_a_sum() {
+    for tiled in [false, true] {
+        let ctx = common::open(GpuOptions {
+            tiled: Some(tiled),
+            ..GpuOptions::default()
+        });
+        // 8 columns per invocation; 2¹⁸ terms would take one invocation past
+        // the limit with a quarter of the sum each (the split used for speed).
+        let len = 1 << 18;
+        let d = gpu::f32_rounded(&Design::linspace(Activation::Relu, 1.0, 3, len).unwrap());
+        let a = d.matrix();
+        let mut rng = common::rng(9);
+        let w0: Vec<Vec<f64>> = (0..8)
+            .map(|_| (0..len).map(|_| rng.random::<f32>() as f64).collect())
+            .collect();
+        let mut b = GdBatch::new(vec![vec![0.0; 3]; 8], vec![1e-12; 8], vec![0]);
+        b.w0 = Some(w0.clone());
+        for strategy in [Strategy::Primal, Strategy::MatrixFree] {
+            let opts = GpuGdOptions {
+                strategy,
+                ..Default::default()
+            };
+            let t = gpu::run_gd(&ctx, &d, &b, &opts).unwrap();
+            for (r, w) in w0.iter().enumerate() {
+                let e = rel_error(&t.checkpoints[0].f[r], &exact(&a, w));
+                assert!(e <= 32.0 * U32, "tiled={tiled} {strategy} run {r}: {e:e}");
+            }
+        }
+    }
+}
+
+/// The same quirk for the Gram matrices: K = AAᵀ and G = AᵀA over 2¹⁸-long
+/// reductions are formed in chunks on such adapters.
+#[test]
+fn llvmpipe_loop_limit_never_truncates_a_gram_matrix() {
+    let ctx = common::ctx();
+    // K = AAᵀ and G = AᵀA over long reductions (chunked on such adapters).
+    for (n, m) in [(16, 1 << 18), (1 << 18, 16)] {
+        let d = gpu::f32_rounded(&Design::linspace(Activation::Relu, 1.0, n, m).unwrap());
+        let a = d.matrix();
+        let s = gdshrink::spectrum::singular_values(a.as_ref()).unwrap()[0];
+        let y: Vec<f64> = d.x.iter().map(|x| (3.0 * x).sin() as f32 as f64).collect();
+        let alpha = (1.0 / (s * s)) as f32 as f64;
+        let b = GdBatch::new(vec![y], vec![alpha], vec![0, 1, 2, 8]);
+        let cpu = gdshrink::cpu_gd::run(a.as_ref(), &b, Some(s), None).unwrap();
+        let opts = GpuGdOptions {
+            strategy: Strategy::Dual,
+            s_max: Some(s),
+            ..Default::default()
+        };
+        let t = gpu::run_gd(ctx, &d, &b, &opts).unwrap();
+        for (g, c) in t.checkpoints.iter().zip(&cpu.checkpoints) {
+            let e = rel_error(&g.f[0], &c.f[0]);
+            let tol = common::tol_f(1.0, g.q);
+            assert!(e <= tol, "dual {n}x{m} q={}: {e:e} > {tol:e}", g.q);
+        }
+    }
+}

@@ -137,6 +137,12 @@ pub struct GpuContext {
     pub max_binding: u64,
     /// Product kernels use shared-memory tiles (see [`GpuOptions::tiled`]).
     pub tiled: bool,
+    /// Most loop iterations one shader invocation may run, all loops together,
+    /// where the driver stops loops silently beyond a limit: llvmpipe/lavapipe
+    /// (`LP_MAX_TGSI_LOOP_ITERATIONS` = 65535, shared between every loop of a
+    /// shader). Set for software adapters; kernels then split their work so
+    /// that no invocation comes near it. `None`: no limit.
+    pub loop_limit: Option<u64>,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     pipelines: Mutex<HashMap<(String, String), Arc<wgpu::ComputePipeline>>>,
@@ -243,8 +249,10 @@ impl GpuContext {
             .max_binding_override
             .map_or(device_limit, |o| o.min(device_limit));
         let tiled = opts.tiled.unwrap_or(!summary.software);
+        let loop_limit = summary.software.then_some(65535);
         Ok(GpuContext {
             tiled,
+            loop_limit,
             device,
             queue,
             adapter: summary,

@@ -317,7 +317,9 @@ impl Engine {
         let (n, m, nb) = (design.n(), design.m(), batch.runs());
         let eval_pts = batch.eval_points.as_deref().unwrap_or(&[]);
         let e = eval_pts.len();
-        let target = if ctx.is_software() { 16 } else { 1024 };
+        // Workgroups to aim for per product: a few per CPU core on software
+        // adapters, enough to fill every SM of a large GPU otherwise.
+        let target = if ctx.is_software() { 4 } else { 1024 };
         // Partial sums: 64 MiB, at least one slot of the widest product, at
         // most one binding.
         let widest = n.max(m).max(e) * nb;
@@ -434,14 +436,14 @@ impl Engine {
         let gram_op = gram.as_ref().map(Operand::Stored);
 
         // Plans of every product, then one partial buffer for the largest.
-        let a_fwd = SkinnyPlan::new(&a_op, false, nb, target, cap, !ctx.tiled);
-        let a_bwd = SkinnyPlan::new(&a_op, true, nb, target, cap, !ctx.tiled);
+        let a_fwd = SkinnyPlan::new(ctx, &a_op, false, nb, target, cap);
+        let a_bwd = SkinnyPlan::new(ctx, &a_op, true, nb, target, cap);
         let g_fwd = gram_op
             .as_ref()
-            .map(|g| SkinnyPlan::new(g, false, nb, target, cap, !ctx.tiled));
+            .map(|g| SkinnyPlan::new(ctx, g, false, nb, target, cap));
         let e_fwd = eval_op
             .as_ref()
-            .map(|o| SkinnyPlan::new(o, false, nb, target, cap, !ctx.tiled));
+            .map(|o| SkinnyPlan::new(ctx, o, false, nb, target, cap));
         let partial_len = [Some(&a_fwd), Some(&a_bwd), g_fwd.as_ref(), e_fwd.as_ref()]
             .into_iter()
             .flatten()
@@ -648,7 +650,13 @@ impl Engine {
         let is_cp = |q: u64| batch.checkpoints.binary_search(&q).is_ok();
         let norm_len = 3 * nb;
         let cp_len = n * nb + if batch.record_w { m * nb } else { 0 } + e * nb;
+        // Everything the batch reads back, if that is less than the budget.
+        let total: usize = obs
+            .iter()
+            .map(|&q| norm_len + if is_cp(q) { cp_len } else { 0 })
+            .sum();
         let cap = (STAGING_BYTES / 4)
+            .min(total)
             .max(norm_len + cp_len)
             .min((ctx.limits.max_buffer_size / 4) as usize);
         if norm_len + cp_len > cap {

@@ -11,11 +11,32 @@ use crate::activation::Activation;
 
 /// Largest workgroup count per dispatch dimension that every device accepts.
 pub(crate) const MAX_GROUPS: u32 = 65535;
-/// Reduction indices per split of a skinny product, at least (32 k-tiles).
-pub(crate) const MIN_SPLIT: usize = 512;
+/// Reduction indices per split of a skinny product, at least (16 k-tiles).
+pub(crate) const MIN_SPLIT: usize = 256;
 /// Reduction length per Gram dispatch (longer ones are accumulated in pieces,
 /// so no single dispatch runs long enough to trip a driver watchdog).
 pub(crate) const GRAM_CHUNK: usize = 1 << 16;
+
+/// Reduction indices one invocation may cover under a loop limit (see
+/// [`GpuContext::loop_limit`]), counting every loop iteration of the kernel as
+/// if no loop were unrolled, with a safety factor of 2: `per_index` loop
+/// iterations per reduction index, `fixed` per invocation. A multiple of TK.
+fn max_reduction(ctx: &GpuContext, per_index: f64, fixed: f64) -> usize {
+    match ctx.loop_limit {
+        None => usize::MAX,
+        Some(limit) => {
+            let l = ((limit as f64 / 2.0 - fixed) / per_index).max(16.0) as usize;
+            (l / 16 * 16).max(16)
+        }
+    }
+}
+
+/// Gram reduction chunk for this context.
+fn gram_chunk(ctx: &GpuContext) -> usize {
+    // Per reduction index: 1/16 of (k-tile loop + 4 loads + 16·(1 + 4·(1 + 4))
+    // multiply-adds + 16 Kahan steps) ≈ 22.4 iterations.
+    GRAM_CHUNK.min(max_reduction(ctx, 22.4, 64.0))
+}
 
 const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_SRC)
@@ -287,15 +308,26 @@ impl SkinnyPlan {
     /// partial buffer holds at most `max_partial` elements (at least one slot
     /// per block).
     pub(crate) fn new(
+        ctx: &GpuContext,
         op: &Operand<'_>,
         transposed: bool,
         nb: usize,
         target_groups: usize,
         max_partial: usize,
-        direct: bool,
     ) -> Self {
+        let direct = !ctx.tiled;
         let (rows, cols) = op.shape();
         let tile = SkinnyTile::for_columns(nb);
+        // Loop iterations per reduction index (no unrolling assumed): the
+        // streaming kernel runs the r loop and its RB-column loop; the tiled one
+        // its tile loads, the TK×RI×RB multiply-add loops and the Kahan loop.
+        let (ri, rb) = (tile.ri as f64, tile.rb as f64);
+        let per_index = if direct {
+            2.0 + rb + (1.0 + rb) / 16.0
+        } else {
+            2.0 + (tile.ti() as f64 + tile.bt() as f64) / 256.0 + ri * (1.0 + rb) + ri * rb / 16.0
+        };
+        let max_len = max_reduction(ctx, per_index, 64.0 + 4.0 * ri * rb);
         let spans = op.spans();
         let n_out = if transposed { cols } else { rows };
         let p_stride = n_out * nb;
@@ -325,9 +357,19 @@ impl SkinnyPlan {
             };
             let want = target_groups.div_ceil(gx * gy).max(1);
             let max_by_len = (d_red / MIN_SPLIT).max(1);
-            let splits0 = want.min(max_by_len).min(per_block_cap).max(1);
+            // Beyond MAX_GROUPS workgroups an invocation loops over several
+            // outputs: its reduction share shrinks accordingly.
+            let reps = gx.div_ceil(MAX_GROUPS as usize).max(1);
+            let max_len = (max_len / reps / 16 * 16).max(16);
+            // The loop limit overrides the memory cap of the partial buffer.
+            let needed = d_red.div_ceil(max_len).max(1);
+            let splits0 = want.min(max_by_len).min(per_block_cap).max(needed);
             let tk = SkinnyTile::TK as usize;
-            let split_len = d_red.div_ceil(splits0).next_multiple_of(tk).max(tk);
+            let split_len = d_red
+                .div_ceil(splits0)
+                .next_multiple_of(tk)
+                .max(tk)
+                .min(max_len.max(tk));
             let splits = d_red.div_ceil(split_len).max(1);
             let slot0 = if transposed { slot } else { 0 };
             let ld = cols;
@@ -360,6 +402,12 @@ impl SkinnyPlan {
                 slots_total = slots_total.max(splits);
             }
         }
+        // Fwd products cannot be grouped: their slots must all fit.
+        let max_slots = if transposed {
+            max_slots
+        } else {
+            max_slots.max(slots_total)
+        };
         SkinnyPlan {
             calls,
             tile,
@@ -749,7 +797,7 @@ pub(crate) fn gram(
                 let n2 = out.cols;
                 let mut r_off = 0;
                 while r_off < n_red_total {
-                    let len = GRAM_CHUNK.min(n_red_total - r_off);
+                    let len = gram_chunk(ctx).min(n_red_total - r_off);
                     let p = params(ob.rows, n2, len, 0, r_off > 0, ob.row0, 0, 0, r_off, *sigma);
                     let u = ctx.uniform(&name, &p)?;
                     let bind = ctx.bind_group(
@@ -772,7 +820,7 @@ pub(crate) fn gram(
                     for ab in &m.blocks {
                         let mut r_off = 0;
                         while r_off < ab.rows {
-                            let len = GRAM_CHUNK.min(ab.rows - r_off);
+                            let len = gram_chunk(ctx).min(ab.rows - r_off);
                             let p = params(
                                 ob.rows, out.cols, len, 0, !first, ob.row0, 0, m.cols, r_off, 0.0,
                             );
@@ -805,7 +853,7 @@ pub(crate) fn gram(
                     for q_blk in &m.blocks {
                         let mut r_off = 0;
                         while r_off < m.cols {
-                            let len = GRAM_CHUNK.min(m.cols - r_off);
+                            let len = gram_chunk(ctx).min(m.cols - r_off);
                             let p = params(
                                 ob.rows,
                                 q_blk.rows,
