@@ -54,10 +54,12 @@
 
 pub mod context;
 pub mod design;
+mod engine;
 pub mod gd;
 pub(crate) mod ops;
 pub mod plan;
 pub mod shaders;
+mod skinny;
 
 pub use context::{AdapterSummary, GpuContext, GpuOptions, list_adapters};
 pub use design::{design_matrix, design_matrix_f64, eval_activation, f32_rounded};
