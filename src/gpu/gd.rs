@@ -10,12 +10,12 @@
 //! per chunk ([`Plan::chunk`](super::plan::Plan) iterations); at each checkpoint
 //! the state is copied into a read-back buffer on the device, which is read once
 //! per chunk. At every observation (checkpoints, chunk ends) the residual norm
-//! of every run is computed on the GPU and fed to [`ResidualWatch`]: a run that
+//! of every run is computed on the GPU and fed to [`crate::cpu_gd::ResidualWatch`]: a run that
 //! produces NaN/∞ or whose residual grows is recorded in
 //! [`Trajectory::status`] and frozen (α_b = 0), the others go on; nothing
 //! already computed is lost.
 //!
-//! Strategies (see [`super::plan`] for the cost model behind `Auto`):
+//! Strategies (see [`super::plan`](mod@super::plan) for the cost model behind `Auto`):
 //!
 //! * **primal** — A stored (row blocks); a step is P = Aᵀ·R, W += α∘ΣP,
 //!   P = A·W, R = Y − ΣP.
@@ -48,7 +48,7 @@ use crate::trajectory::{GdBatch, Trajectory};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
-    /// Pick one from the sizes (see [`choose`]).
+    /// Pick one from the sizes (see [`plan()`](super::plan::plan)).
     #[default]
     Auto,
     /// Iterate w with A stored (N×M).
@@ -151,6 +151,17 @@ pub struct PreparedGd {
 
 /// Validates and prepares `batch` on the device (see [`PreparedGd`]); the
 /// set-up (building A, forming K or G) is done and waited for here.
+///
+/// ```no_run
+/// use gdshrink::{Activation, Design, GdBatch, gpu};
+/// let ctx = gpu::GpuContext::new(&gpu::GpuOptions::default())?;
+/// let d = Design::linspace(Activation::Tanh, 30.0, 1024, 1024)?;
+/// let batch = GdBatch::new(vec![vec![0.5; 1024]; 16], vec![1e-7; 16], vec![1_000_000]);
+/// let mut p = gpu::prepare_gd(&ctx, &d, &batch, &gpu::GpuGdOptions::default())?;
+/// p.advance(&ctx, 10_000)?; // 10⁴ steps of all 16 runs, no read-back
+/// let r = p.residuals(&ctx)?;
+/// # Ok::<(), gdshrink::Error>(())
+/// ```
 pub fn prepare_gd(
     ctx: &GpuContext,
     design: &Design,

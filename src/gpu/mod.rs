@@ -6,7 +6,7 @@
 //! * [`run_gd`] — B runs of $w_{q+1} = w_q + \alpha_b A^\top (y_b - A w_q)$ at
 //!   once, checkpoints read back from the device, divergence watched per run;
 //!   three [`Strategy`]s (primal, dual, matrix-free) chosen by a cost model
-//!   ([`plan`]).
+//!   ([`plan`](mod@plan)).
 //! * [`context`] — adapter choice, limits, typed errors ([`GpuError`]); every
 //!   result names the adapter ([`GpuContext::describe`]).
 //!

@@ -99,6 +99,16 @@ pub struct Plan {
 }
 
 /// Resolves `opts.strategy` for this design and batch.
+///
+/// ```no_run
+/// use gdshrink::{Activation, Design, GdBatch, gpu};
+/// let ctx = gpu::GpuContext::new(&gpu::GpuOptions::default())?;
+/// let d = Design::linspace(Activation::Relu, 1.0, 256, 1024)?;
+/// let batch = GdBatch::new(vec![vec![0.0; 256]; 8], vec![1e-6; 8], vec![10_000]);
+/// let p = gpu::plan(&ctx, &d, &batch, &gpu::GpuGdOptions::default())?;
+/// println!("{} — {}", p.strategy, p.reason); // dual: q·B ≫ min(N, M)
+/// # Ok::<(), gdshrink::Error>(())
+/// ```
 pub fn plan(
     ctx: &GpuContext,
     design: &Design,
