@@ -95,6 +95,16 @@ impl Engine {
             .max(widest)
             .min((ctx.max_binding / 4) as usize);
 
+        if nb > ops::MAX_GROUPS as usize {
+            return Err(Error::invalid(
+                "runs",
+                nb,
+                format!(
+                    "at most {} runs per GPU batch (one workgroup per run checks its residual); split the batch",
+                    ops::MAX_GROUPS
+                ),
+            ));
+        }
         let y32 = columns("signal y", &batch.y, n)?;
         let alpha32 = f32_values("learning rate alpha", &batch.alpha)?;
         if let Some(b) = alpha32.iter().position(|a| *a <= 0.0) {
