@@ -14,6 +14,7 @@ Usage:
   python3 benches/peers/numpy_cpu.py                 # N = M in {1024, 2048}
   GDSHRINK_BENCH_QUICK=1 python3 benches/peers/numpy_cpu.py   # N = M = 256
   OPENBLAS_NUM_THREADS=1 python3 benches/peers/numpy_cpu.py   # single-threaded BLAS
+  python3 benches/peers/numpy_cpu.py 1024                      # chosen sizes only
 
 Prints one row per (operation, N): median, min, max and the MAD over the repeats,
 plus the BLAS library and its thread count. Timing: time.perf_counter around one
@@ -99,7 +100,10 @@ def fmt(t):
 
 
 def main():
-    sizes = [256] if quick() else [1024, 2048]
+    if len(sys.argv) > 1:
+        sizes = [int(a) for a in sys.argv[1:]]
+    else:
+        sizes = [256] if quick() else [1024, 2048]
     nthreads, libname = blas_threads()
     print(f"# numpy {np.__version__}, python {platform.python_version()}, BLAS {libname}")
     print(
