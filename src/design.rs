@@ -98,19 +98,19 @@ impl Design {
     pub fn matrix_at(&self, points: &[f64]) -> Mat<f64> {
         let n = points.len();
         let m = self.m();
-        let mut a = Mat::<f64>::zeros(n, m);
-        // Column-major: fill each column in parallel.
-        let cols: Vec<Vec<f64>> = self
-            .b
-            .par_iter()
-            .map(|&bj| points.iter().map(|&xi| self.entry(xi, bj)).collect())
-            .collect();
-        for (j, col) in cols.into_iter().enumerate() {
-            for (i, v) in col.into_iter().enumerate() {
-                a[(i, j)] = v;
-            }
+        if n == 0 {
+            return Mat::zeros(0, m);
         }
-        a
+        // Column-major buffer, one column per parallel task, then one copy into faer's layout.
+        let mut buf = vec![0.0f64; n * m];
+        buf.par_chunks_mut(n)
+            .zip(self.b.par_iter())
+            .for_each(|(col, &bj)| {
+                for (v, &xi) in col.iter_mut().zip(points) {
+                    *v = self.entry(xi, bj);
+                }
+            });
+        faer::MatRef::from_column_major_slice(&buf, n, m).to_owned()
     }
 
     /// f(points) = Σ_j w_j η(σ(p − b_j)) for a weight vector w.

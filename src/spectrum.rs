@@ -138,7 +138,11 @@ pub fn largest_singular_value(a: MatRef<'_, f64>) -> Result<f64> {
         let new = b
             .singular_values()
             .map_err(|e| linalg_error("Lanczos bidiagonal SVD", a, e))?[0];
-        agree = if (new - est).abs() <= 1e-14 * new { agree + 1 } else { 0 };
+        agree = if (new - est).abs() <= 1e-14 * new {
+            agree + 1
+        } else {
+            0
+        };
         est = est.max(new);
         if agree >= 3 || beta <= 1e-14 * est {
             break;

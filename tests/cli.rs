@@ -507,7 +507,10 @@ fn gd_cpu_agrees_with_shrink_gd_exact() {
     assert_eq!(g["q"], s["q"]);
     // gd estimates s_max by Lanczos, shrink takes it from the full SVD: they
     // agree to ~1e-14 (the Lanczos stopping rule), far inside the 1e-10 below.
-    let (ga, sa) = (g["alpha"][0].as_f64().unwrap(), s["alpha"].as_f64().unwrap());
+    let (ga, sa) = (
+        g["alpha"][0].as_f64().unwrap(),
+        s["alpha"].as_f64().unwrap(),
+    );
     assert!((ga - sa).abs() <= 1e-12 * sa, "alpha {ga} vs {sa}");
     for i in 0..4 {
         let ef = rel_error(&vecf(&g["f"][0][i]), &vecf(&s["gd_exact"]["f"][i]));
