@@ -131,8 +131,11 @@ pub struct Equivalence {
     pub net_shifted_mismatch: f64,
 }
 
+/// One compared column: its similarity, the column of ∇^{−r}, and η_r(x − m/M).
+pub type Column = (ColumnMatch, Vec<f64>, Vec<f64>);
+
 /// The column comparison at width `m` for orders `rs`.
-pub fn columns(m: usize, rs: &[u32]) -> Result<Vec<(ColumnMatch, Vec<f64>, Vec<f64>)>> {
+pub fn columns(m: usize, rs: &[u32]) -> Result<Vec<Column>> {
     let x: Vec<f64> = (0..m).map(|i| i as f64 / m as f64).collect();
     let mut out = Vec::new();
     for &r in rs {

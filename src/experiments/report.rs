@@ -332,7 +332,7 @@ pub fn html(report: &Report, out: &Path) -> String {
             esc(&serde_json::to_string_pretty(&f.config).unwrap_or_default())
         );
     }
-    let _ = write!(s, "</body></html>\n");
+    let _ = writeln!(s, "</body></html>");
     s
 }
 
