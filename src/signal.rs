@@ -1,4 +1,6 @@
-//! Target signals y: built-in Donoho–Johnstone test functions and data files.
+//! Target signals y: built-in Donoho–Johnstone test functions and data files,
+//! and single rows of images or arrays ([`image_row`], [`file_row`]) for the
+//! reconstruction experiment.
 //!
 //! Built-ins follow the WaveLab definitions on t ∈ [0, 1], are sampled at the
 //! model's sample points and then **min-max scaled to [0, 1] over those samples**

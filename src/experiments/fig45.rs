@@ -374,3 +374,26 @@ fn claims(cfg: &Config, results: &[ActResult]) -> Vec<Claim> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roughness_separates_staircases_from_sinusoids() {
+        let n = 1000;
+        let smooth: Vec<f64> = (0..n)
+            .map(|i| (std::f64::consts::PI * 4.5 * i as f64 / n as f64).sin())
+            .collect();
+        let stair: Vec<f64> = (0..n)
+            .map(|i| (std::f64::consts::PI * 4.5 * (i / 20 * 20) as f64 / n as f64).sin())
+            .collect();
+        assert!(roughness(&smooth) < 0.05, "{}", roughness(&smooth));
+        assert!(
+            (roughness(&stair) - 2f64.sqrt()).abs() < 0.05,
+            "{}",
+            roughness(&stair)
+        );
+        assert!(roughness(&[1.0, 1.0, 1.0]).is_nan());
+    }
+}

@@ -1090,3 +1090,37 @@ fn claims(cfg: &Config, d: &Fig6Data) -> Vec<Claim> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn k_lists_and_sets() {
+        assert_eq!(
+            default_ks(64),
+            vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
+        );
+        assert_eq!(default_ks(5), vec![1, 2, 3, 4, 5]);
+        let s = Sets::new(32);
+        assert_eq!(s.rest.len(), 16);
+        assert_eq!(s.interior_all, (2..30).collect::<Vec<_>>());
+        assert!(
+            s.interior_rest
+                .iter()
+                .all(|p| p % 2 == 1 && *p >= 2 && *p < 30)
+        );
+        assert_eq!("all".parse::<TestSet>().unwrap(), TestSet::All);
+        assert!("train".parse::<TestSet>().is_err());
+    }
+
+    #[test]
+    fn too_short_or_bad_protocol_is_an_error() {
+        let p = Config::new(Size::Quick).protocol;
+        assert!(evaluate(&[0.5; 4], &p, &super::super::NoProgress).is_err());
+        let mut bad = p.clone();
+        bad.ks = vec![1000];
+        let e = evaluate(&[0.5; 16], &bad, &super::super::NoProgress).unwrap_err();
+        assert!(e.to_string().contains("K list"), "{e}");
+    }
+}

@@ -419,6 +419,12 @@ fn claims(
     let mut out = Vec::new();
     let m = cfg.m_cols;
     let cm: Vec<&ColumnMatch> = cols.iter().map(|c| &c.0).collect();
+    let fmt1 = |v: &[&&ColumnMatch], f: fn(&ColumnMatch) -> f64| {
+        v.iter()
+            .map(|c| format!("r={} m={}: {}", c.r, c.m, g(1.0 - f(c))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let fmt = |v: &[&&ColumnMatch], f: fn(&ColumnMatch) -> f64| {
         v.iter()
             .map(|c| format!("r={} m={}: {}", c.r, c.m, fx(f(c), 7)))
@@ -434,7 +440,7 @@ fn claims(
             ClaimKind::Hard,
             "Columns of ∇^−1 and ∇^−2 are exactly shifted heaviside and ReLU (Prop. 3.1; SPEC §6: exact with b = (m−1)/M).",
             "1 − |cos| ≤ 1e-12 for r ∈ {1, 2}, b = (m−1)/M, every m",
-            fmt(&r12, |c| c.cos_shifted),
+            format!("1 − |cos|: {}", fmt1(&r12, |c| c.cos_shifted)),
             json!(r12),
             worst <= 1e-12,
         ));
@@ -478,7 +484,11 @@ fn claims(
             ClaimKind::Hard,
             "Columns of ∇^−3 resemble shifted ReLU² (paper), but are never exactly one (SPEC §6): the cumulative sum of i − m + 1 is (i−m+1)(i−m+2)/2, not (i−m+1)².",
             "for r = 3, 1 − |cos| ≥ 1e-9 for both biases (not exact) and |cos| ≥ 0.999 (resembles)",
-            format!("b = m/M: {}; b = (m−1)/M: {}", fmt(&r3, |c| c.cos_paper), fmt(&r3, |c| c.cos_shifted)),
+            format!(
+                "1 − |cos| with b = m/M: {}; with b = (m−1)/M: {}",
+                fmt1(&r3, |c| c.cos_paper),
+                fmt1(&r3, |c| c.cos_shifted)
+            ),
             json!(r3),
             max_paper <= 1.0 - 1e-9 && max_shift <= 1.0 - 1e-9 && min_any >= 0.999,
         ));

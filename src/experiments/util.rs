@@ -117,7 +117,7 @@ pub fn save_figure(out: &Path, rel_stem: &str, fig: &crate::plot::Figure) -> Res
     Ok(format!("{rel_stem}.png"))
 }
 
-/// Compact number for reports: 4 significant digits, exponent form when large or small.
+/// Compact number for reports: at most 4 decimals, exponent form below 1e-3 and from 1e5.
 pub fn g(v: f64) -> String {
     if v.is_nan() {
         return "NaN".into();
@@ -179,7 +179,8 @@ mod tests {
         let x: Vec<f64> = (1..20).map(f64::from).collect();
         let y: Vec<f64> = x.iter().map(|v| 3.0 * v.powf(-2.0)).collect();
         assert!((loglog_slope(&x, &y) + 2.0).abs() < 1e-12);
-        assert_eq!(g(15.120399), "15.12");
+        assert_eq!(g(15.120399), "15.1204");
+        assert_eq!(g(0.5), "0.5");
         assert_eq!(g(1.2e11), "1.200e11");
     }
 }
