@@ -322,7 +322,7 @@ fn claims(cfg: &Config, sp: &Spectra) -> Vec<Claim> {
                 .map(|r| {
                     format!(
                         "σ={}: plateau min {}, s_σ/s_0 {}, s_1.5σ/s_0 {}",
-                        r["sigma"],
+                        g(r["sigma"].as_f64().unwrap_or(f64::NAN)),
                         fx(r["min_k_le_sigma_minus_3"].as_f64().unwrap_or(f64::NAN), 4),
                         fx(r["s_at_sigma"].as_f64().unwrap_or(f64::NAN), 3),
                         g(r["s_at_1_5_sigma"].as_f64().unwrap_or(f64::NAN))
@@ -403,7 +403,7 @@ fn claims(cfg: &Config, sp: &Spectra) -> Vec<Claim> {
                 .map(|r| format!(
                     "{}(σ={}): {} (heaviside {}, relu {})",
                     r["activation"].as_str().unwrap_or(""),
-                    r["sigma"],
+                    g(r["sigma"].as_f64().unwrap_or(f64::NAN)),
                     fx(r["slope"].as_f64().unwrap_or(f64::NAN), 2),
                     fx(r["heaviside_slope"].as_f64().unwrap_or(f64::NAN), 2),
                     fx(r["relu_slope"].as_f64().unwrap_or(f64::NAN), 2)
