@@ -123,6 +123,15 @@ pub enum Error {
         detail: String,
     },
 
+    /// A figure could not be drawn or written.
+    #[error("cannot draw plot '{path}': {detail}")]
+    Plot {
+        /// The output file.
+        path: PathBuf,
+        /// What the plotting backend reported.
+        detail: String,
+    },
+
     /// Anything the GPU engine reports (adapter, shader, out of memory, device loss).
     #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),
