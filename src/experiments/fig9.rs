@@ -7,7 +7,7 @@
 //!   t_i, biases linspace over their range).
 //! * Full-rank V: v_j = (cos θ_j, sin θ_j) with θ_j uniform on [0, 2π) and
 //!   b_j = v_jᵀc_j with c_j uniform in [0, 1]² (every unit's hinge crosses the
-//!   square), from a fixed-seed SplitMix64 generator.
+//!   square), from a fixed-seed ChaCha8 generator.
 //!
 //! Principal components u_k come from [`crate::spectrum::thin_svd`]. Smoothness
 //! is the discrete Dirichlet energy of the unit-norm component,
@@ -18,6 +18,8 @@
 use std::path::Path;
 
 use faer::Mat;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -60,24 +62,6 @@ impl Config {
             ks_show: vec![0, 1, 15, 16],
             k_energy: 64,
         }
-    }
-}
-
-/// SplitMix64: a small, fixed, documented generator (Steele, Lea & Flood 2014).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -149,12 +133,12 @@ pub fn designs(cfg: &Config) -> Result<(Mat<f64>, Mat<f64>)> {
         .collect();
     let rank_one = Design::new(Activation::Relu, 1.0, t, b)?.matrix();
     // Full rank: random unit directions, hinges through random points of the square.
-    let mut rng = SplitMix64(cfg.seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let units: Vec<(f64, f64, f64)> = (0..cfg.m)
         .map(|_| {
-            let th = 2.0 * std::f64::consts::PI * rng.uniform();
+            let th = 2.0 * std::f64::consts::PI * rng.random::<f64>();
             let (vx, vy) = (th.cos(), th.sin());
-            let (cx, cy) = (rng.uniform(), rng.uniform());
+            let (cx, cy) = (rng.random::<f64>(), rng.random::<f64>());
             (vx, vy, vx * cx + vy * cy)
         })
         .collect();
@@ -427,8 +411,5 @@ mod tests {
         let d = dst2d(g, 3);
         assert_eq!((d[0].0, d[0].1), (0, 0));
         assert_eq!((d[1].0, d[1].1), (0, 1));
-        let mut r = SplitMix64(1);
-        let u = r.uniform();
-        assert!((0.0..1.0).contains(&u));
     }
 }
