@@ -31,6 +31,7 @@ pub mod qk;
 pub mod signal;
 pub mod spectrum;
 pub mod trajectory;
+pub mod validate;
 
 pub use activation::Activation;
 pub use design::Design;
