@@ -71,7 +71,10 @@ impl GdEngine for EmulatedF32 {
         for &q in &batch.checkpoints {
             while t < q + self.extra_iterations {
                 matvec(&a, &w, &mut aw);
-                r.iter_mut().zip(&y).zip(&aw).for_each(|((ri, yi), ai)| *ri = yi - ai);
+                r.iter_mut()
+                    .zip(&y)
+                    .zip(&aw)
+                    .for_each(|((ri, yi), ai)| *ri = yi - ai);
                 matvec(&at, &r, &mut g);
                 w.iter_mut().zip(&g).for_each(|(wj, gj)| *wj += alpha * gj);
                 t += 1;
@@ -166,7 +169,11 @@ fn an_off_by_one_engine_fails_with_checkpoint_and_direction() {
         .iter()
         .find(|f| f.check == Check::Mask && f.q == Some(1))
         .expect("mask failure at q = 1");
-    assert!(m.k.is_some() && m.message.contains("m_hat"), "{}", m.message);
+    assert!(
+        m.k.is_some() && m.message.contains("m_hat"),
+        "{}",
+        m.message
+    );
 }
 
 #[test]
@@ -190,12 +197,21 @@ fn a_learning_rate_slip_is_caught_in_function_space() {
 #[test]
 fn cpu_engine_is_exact_to_f64_tolerances() {
     // f64 GD vs the f64 SVD prediction: ~1e-14 measured, tolerances ~1e-13..1e-11.
-    let cfg = config(Activation::Gelu, 256.0, 64, 256, &[0, 1, 10, 100, 1_000, 10_000]);
+    let cfg = config(
+        Activation::Gelu,
+        256.0,
+        64,
+        256,
+        &[0, 1, 10, 100, 1_000, 10_000],
+    );
     let r = validate(&cfg, &CpuEngine).unwrap();
     assert!(r.passed, "{:#?}", r.failures);
     for c in &r.checkpoints {
         assert!(c.engine.f.err < 1e-12, "q={} {}", c.q, c.engine.f.err);
         assert!(c.engine.w.err < 1e-10, "q={} {}", c.q, c.engine.w.err);
-        assert!(c.cpu.is_none(), "no separate sanity line for the f64 engine");
+        assert!(
+            c.cpu.is_none(),
+            "no separate sanity line for the f64 engine"
+        );
     }
 }

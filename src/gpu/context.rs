@@ -82,7 +82,7 @@ fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
             .trim()
             .to_string(),
         software: info.device_type == wgpu::DeviceType::Cpu,
-        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size,
         max_buffer_size: l.max_buffer_size,
         max_compute_workgroup_size_x: l.max_compute_workgroup_size_x,
         max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,

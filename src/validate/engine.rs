@@ -163,7 +163,6 @@ impl GdEngine for GpuEngine<'_> {
         let opts = GpuGdOptions {
             strategy: self.strategy,
             s_max: Some(p.s_max),
-            ..GpuGdOptions::default()
         };
         run_gd(self.ctx, p.design, batch, &opts)
     }
@@ -175,10 +174,7 @@ mod tests {
 
     #[test]
     fn strategy_names_in_engine_strings() {
-        assert_eq!(
-            strategy_in_label("gpu llvmpipe dual"),
-            Some(Strategy::Dual)
-        );
+        assert_eq!(strategy_in_label("gpu llvmpipe dual"), Some(Strategy::Dual));
         assert_eq!(
             strategy_in_label("GPU (Matrix-Free)"),
             Some(Strategy::MatrixFree)

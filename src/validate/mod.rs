@@ -457,7 +457,7 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
     let a_eval = d.matrix_at(&cfg.eval_points);
     let svd = thin_svd(a.as_ref())?;
     let s_max = svd.s_max();
-    if !(s_max > 0.0) {
+    if s_max.is_nan() || s_max <= 0.0 {
         return Err(Error::invalid(
             "design",
             d.label(),
@@ -576,18 +576,15 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
         let got = Got::from_checkpoint(cp);
         let errs = measure(&got, &refs, qi, tol);
         let proj = matvec_t(&refs.svd.u, got.f);
-        let cpu = cpu_traj
-            .as_ref()
-            .and_then(|t| t.at(q))
-            .map(|cp| {
-                let g = Got::from_checkpoint(cp);
-                let ctol = report
-                    .cpu_model
-                    .as_ref()
-                    .map(|cm| cm.tolerances(&refs.norms[qi]))
-                    .unwrap_or(tol);
-                (measure(&g, &refs, qi, ctol), matvec_t(&refs.svd.u, g.f), g)
-            });
+        let cpu = cpu_traj.as_ref().and_then(|t| t.at(q)).map(|cp| {
+            let g = Got::from_checkpoint(cp);
+            let ctol = report
+                .cpu_model
+                .as_ref()
+                .map(|cm| cm.tolerances(&refs.norms[qi]))
+                .unwrap_or(tol);
+            (measure(&g, &refs, qi, ctol), matvec_t(&refs.svd.u, g.f), g)
+        });
 
         // Empirical mask.
         let e_abs = tol.f.abs;
@@ -600,12 +597,16 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
             let m_hat = proj[k] / ck;
             let me = refs.m_exact[qi][k];
             let is_res = ck.abs() >= RESOLVE * e_abs && ck != 0.0;
-            let tol_k = if ck != 0.0 { e_abs / ck.abs() } else { f64::INFINITY };
+            let tol_k = if ck != 0.0 {
+                e_abs / ck.abs()
+            } else {
+                f64::INFINITY
+            };
             if is_res {
                 resolved += 1;
                 let dev = (m_hat - me).abs();
                 max_dev = max_dev.max(if dev.is_nan() { f64::INFINITY } else { dev });
-                if !(dev <= tol_k) {
+                if dev.is_nan() || dev > tol_k {
                     n_bad += 1;
                     let ratio = dev / tol_k;
                     if worst.is_none_or(|(_, d, t)| ratio > d / t || ratio.is_nan()) {
@@ -714,9 +715,10 @@ fn status_failure(label: &str, t: &Trajectory) -> Option<Failure> {
     let st = t.status.first()?;
     let (iteration, what) = match st {
         RunStatus::Ok => return None,
-        RunStatus::NonFinite { iteration } => {
-            (*iteration, "a NaN or inf appeared in the iterate".to_string())
-        }
+        RunStatus::NonFinite { iteration } => (
+            *iteration,
+            "a NaN or inf appeared in the iterate".to_string(),
+        ),
         RunStatus::Diverged { iteration, growth } => (
             *iteration,
             format!("the residual grew by {growth:.6} per iteration, which stable GD never does"),
@@ -737,10 +739,9 @@ fn status_failure(label: &str, t: &Trajectory) -> Option<Failure> {
 /// given orthonormal columns, and the norm outside their span.
 fn concentrate(basis: &Mat<f64>, diff: &[f64]) -> (usize, f64, f64) {
     let p = matvec_t(basis, diff);
-    let (k, pk) = p
-        .iter()
-        .enumerate()
-        .fold((0, 0.0f64), |acc, (k, &v)| if v.abs() > acc.1 { (k, v.abs()) } else { acc });
+    let (k, pk) = p.iter().enumerate().fold((0, 0.0f64), |acc, (k, &v)| {
+        if v.abs() > acc.1 { (k, v.abs()) } else { acc }
+    });
     let inside: f64 = p.iter().map(|v| v * v).sum();
     let outside = (norm(diff).powi(2) - inside).max(0.0).sqrt();
     (k, pk, outside)
@@ -806,7 +807,10 @@ fn failures_of(
             message: msg,
         });
     }
-    for (check, m) in [(Check::FunctionEval, &errs.f_eval), (Check::Weights, &errs.w)] {
+    for (check, m) in [
+        (Check::FunctionEval, &errs.f_eval),
+        (Check::Weights, &errs.w),
+    ] {
         if m.ok {
             continue;
         }
@@ -821,7 +825,10 @@ fn failures_of(
                 refs.svd.s[k] / s0
             )
         } else {
-            format!("; the engine returned no usable weights ({} values)", got.w.len())
+            format!(
+                "; the engine returned no usable weights ({} values)",
+                got.w.len()
+            )
         };
         out.push(Failure {
             q: Some(q),

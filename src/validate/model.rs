@@ -112,7 +112,7 @@ pub fn spectral_norm(a: MatRef<'_, f64>) -> f64 {
         if nv == 0.0 || !nv.is_finite() {
             return est;
         }
-        v = v * faer::Scale(1.0 / nv);
+        v *= faer::Scale(1.0 / nv);
         let av = a * &v;
         est = av.norm_l2();
         v = a.transpose() * &av;
@@ -466,7 +466,11 @@ mod tests {
         let a = d.matrix();
         let r = f32_rounding(&d, &d.x, a.as_ref());
         let u = Precision::F32.unit_roundoff();
-        assert!(r.rel_fro > 0.1 * u && r.rel_fro < 100.0 * u, "{}", r.rel_fro / u);
+        assert!(
+            r.rel_fro > 0.1 * u && r.rel_fro < 100.0 * u,
+            "{}",
+            r.rel_fro / u
+        );
         assert!(r.abs_two <= r.rel_fro * a.norm_l2() * (1.0 + 1e-12));
     }
 }
