@@ -11,6 +11,7 @@
 //!   inside error scopes and come back as typed [`GpuError`]s naming the
 //!   kernel and the sizes; device loss is recorded and reported on the next call.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -29,6 +30,11 @@ pub struct GpuOptions {
     /// Test-only: pretend the largest storage binding is this many bytes, so that
     /// the tiled (split) paths run on small problems.
     pub max_binding_override: Option<u64>,
+    /// Product kernels with shared-memory tiles (`Some(true)`) or the
+    /// barrier-free streaming variant (`Some(false)`). `None`: tiled on
+    /// hardware adapters, streaming on software ones (where every barrier is a
+    /// coroutine switch). Both compute the same sums in the same order per tile.
+    pub tiled: Option<bool>,
 }
 
 /// What `gdshrink devices` shows about one adapter.
@@ -129,7 +135,11 @@ pub struct GpuContext {
     /// Largest storage binding the kernels may use (the device limit, or the
     /// test override).
     pub max_binding: u64,
+    /// Product kernels use shared-memory tiles (see [`GpuOptions::tiled`]).
+    pub tiled: bool,
     lost: Arc<Mutex<Option<String>>>,
+    uncaptured: Arc<Mutex<Option<String>>>,
+    pipelines: Mutex<HashMap<(String, String), Arc<wgpu::ComputePipeline>>>,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -217,18 +227,31 @@ impl GpuContext {
                 *l = Some(format!("{reason:?}: {msg}"));
             }
         });
+        // An error outside any scope is recorded (and reported by the next
+        // call) instead of wgpu's default, which panics.
+        let uncaptured = Arc::new(Mutex::new(None));
+        let unc = uncaptured.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut u) = unc.lock() {
+                u.get_or_insert_with(|| e.to_string());
+            }
+        }));
         let device_limit =
             (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
         let max_binding = opts
             .max_binding_override
             .map_or(device_limit, |o| o.min(device_limit));
+        let tiled = opts.tiled.unwrap_or(!summary.software);
         Ok(GpuContext {
+            tiled,
             device,
             queue,
             adapter: summary,
             limits,
             max_binding,
             lost,
+            uncaptured,
+            pipelines: Mutex::new(HashMap::new()),
         })
     }
 
@@ -247,15 +270,100 @@ impl GpuContext {
         )
     }
 
-    /// Fails with [`GpuError::DeviceLost`] if the device has been lost.
+    /// True for a software adapter (lavapipe/llvmpipe).
+    pub fn is_software(&self) -> bool {
+        self.adapter.software
+    }
+
+    /// Fails with [`GpuError::DeviceLost`] if the device has been lost, or with
+    /// [`GpuError::Validation`] if an error escaped every error scope since the
+    /// last call.
     pub fn check_alive(&self, kernel: &str) -> Result<(), GpuError> {
-        match self.lost.lock().ok().and_then(|l| l.clone()) {
-            Some(reason) => Err(GpuError::DeviceLost {
+        if let Some(reason) = self.lost.lock().ok().and_then(|l| l.clone()) {
+            return Err(GpuError::DeviceLost {
                 kernel: kernel.to_string(),
                 reason,
-            }),
-            None => Ok(()),
+            });
         }
+        if let Some(message) = self.uncaptured.lock().ok().and_then(|mut u| u.take()) {
+            return Err(GpuError::Validation {
+                kernel: kernel.to_string(),
+                message,
+            });
+        }
+        Ok(())
+    }
+
+    /// A compute pipeline for `source`, compiled once per context and then
+    /// served from a cache (kernels are specialised per activation and tile,
+    /// and a batch of tests or runs reuses them).
+    pub fn cached_pipeline(
+        &self,
+        kernel: &str,
+        source: &str,
+        entry: &str,
+    ) -> Result<Arc<wgpu::ComputePipeline>, GpuError> {
+        let key = (source.to_string(), entry.to_string());
+        if let Some(p) = self
+            .pipelines
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(p);
+        }
+        let module = self.compile(kernel, source)?;
+        let p = Arc::new(self.pipeline(kernel, &module, entry)?);
+        if let Ok(mut m) = self.pipelines.lock() {
+            m.insert(key, p.clone());
+        }
+        Ok(p)
+    }
+
+    /// A bind group for group 0 of `pipeline`, `(binding, buffer)` each bound
+    /// whole, created inside a validation scope.
+    pub fn bind_group(
+        &self,
+        kernel: &str,
+        pipeline: &wgpu::ComputePipeline,
+        entries: &[(u32, &wgpu::Buffer)],
+    ) -> Result<wgpu::BindGroup, GpuError> {
+        self.check_alive(kernel)?;
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let layout = pipeline.get_bind_group_layout(0);
+        let entries: Vec<wgpu::BindGroupEntry<'_>> = entries
+            .iter()
+            .map(|(binding, buf)| wgpu::BindGroupEntry {
+                binding: *binding,
+                resource: buf.as_entire_binding(),
+            })
+            .collect();
+        let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel),
+            layout: &layout,
+            entries: &entries,
+        });
+        match pollster::block_on(scope.pop()) {
+            Some(e) => Err(GpuError::Validation {
+                kernel: kernel.to_string(),
+                message: format!("creating the bind group: {e}"),
+            }),
+            None => Ok(bg),
+        }
+    }
+
+    /// A uniform buffer holding `words` (u32 or f32 bit patterns), padded to 16 bytes.
+    pub fn uniform(&self, kernel: &str, words: &[u32]) -> Result<wgpu::Buffer, GpuError> {
+        let mut w = words.to_vec();
+        w.resize(words.len().next_multiple_of(4).max(4), 0);
+        let buf = self.buffer(
+            kernel,
+            "parameters",
+            (w.len() * 4) as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        )?;
+        self.queue.write_buffer(&buf, 0, bytemuck::cast_slice(&w));
+        Ok(buf)
     }
 
     /// Compiles WGSL inside a validation scope: errors name the kernel.
@@ -446,6 +554,21 @@ impl GpuContext {
             });
         enc.copy_buffer_to_buffer(src, offset * 4, &staging, 0, bytes);
         self.submit_and_wait(kernel, enc)?;
+        self.map_f32(kernel, &staging, len)
+    }
+
+    /// Maps a `MAP_READ` buffer whose copies have been submitted, returns its
+    /// first `len` f32 values, and unmaps it so it can be reused.
+    pub fn map_f32(
+        &self,
+        kernel: &str,
+        staging: &wgpu::Buffer,
+        len: usize,
+    ) -> Result<Vec<f32>, GpuError> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let bytes = (len * 4) as u64;
         let slice = staging.slice(..bytes);
         let (tx, rx) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {

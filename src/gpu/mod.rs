@@ -4,11 +4,16 @@
 //! [`crate::cpu_gd`]) and a test that holds the two together on lavapipe.
 
 pub mod context;
+pub mod design;
 pub mod gd;
+pub(crate) mod ops;
+pub mod plan;
 pub mod shaders;
 
 pub use context::{AdapterSummary, GpuContext, GpuOptions, list_adapters};
-pub use gd::{GpuGdOptions, Strategy, run_gd};
+pub use design::{design_matrix, design_matrix_f64, eval_activation, f32_rounded};
+pub use gd::{GpuGdOptions, Strategy, run_gd, run_gd_with_progress};
+pub use plan::{Plan, plan};
 
 /// Errors of the GPU engine. Each names the kernel and, where it applies, the sizes.
 #[derive(Debug, thiserror::Error)]
