@@ -305,12 +305,18 @@ fn render(r: &ValidateReport, show: usize) -> String {
         "validate: {}, signal {}, alpha = {:.4e} (alpha*s_max^2 = {:.4}), s_max = {:.6e}",
         r.design, r.signal, r.alpha, r.alpha_s_max2, r.s_max
     );
-    let _ = writeln!(o, "engine:   {} on {}", r.engine, r.device);
+    if r.engine.contains(&r.device) {
+        let _ = writeln!(o, "engine:   {}", r.engine);
+    } else {
+        let _ = writeln!(o, "engine:   {} on {}", r.engine, r.device);
+    }
     let md = &r.model;
     let _ = writeln!(
         o,
-        "model:    {:?}, u = {:.3e}, eps_A = {:.3e} ({:.1} u), eps_A(eval) = {:.3e}, safety {}, SVD backward error {:.2e}",
+        "model:    {:?} {:?} sums, operator {:?}, u = {:.3e}, eps_A = {:.3e} ({:.1} u), eps_A(eval) = {:.3e}, safety {}, SVD backward error {:.2e}",
         md.precision,
+        md.summation,
+        md.operator,
         md.u,
         md.eps_a,
         md.eps_a / md.u,

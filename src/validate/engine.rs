@@ -50,6 +50,27 @@ pub enum Operator {
     GramF32,
 }
 
+/// How an engine's products accumulate their sums (decides the reduction term).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Summation {
+    /// Plain floating-point sums: the error of an n-term sum grows like √n·u
+    /// (probabilistic estimate).
+    Plain,
+    /// Compensated (Kahan) sums: about 2u, whatever n.
+    Compensated,
+}
+
+impl Summation {
+    /// γ(n): the error of an n-term sum in units of u·Σ|terms|.
+    pub fn gamma(self, n: usize) -> f64 {
+        match self {
+            Summation::Plain => (n as f64).sqrt(),
+            Summation::Compensated => 2.0,
+        }
+    }
+}
+
 /// What an engine is handed besides the batch.
 #[derive(Clone, Copy, Debug)]
 pub struct Problem<'a> {
@@ -75,6 +96,10 @@ pub trait GdEngine {
     }
     /// Arithmetic of the iteration.
     fn precision(&self) -> Precision;
+    /// How its products sum (plain unless the engine documents compensation).
+    fn summation(&self) -> Summation {
+        Summation::Plain
+    }
     /// How the operator was held in the run that produced `trajectory`
     /// (an automatic strategy is resolved from the trajectory's engine name).
     fn operator(&self, trajectory: &Trajectory) -> Operator;
@@ -147,6 +172,10 @@ impl GdEngine for GpuEngine<'_> {
     fn precision(&self) -> Precision {
         Precision::F32
     }
+    /// Every product of the GPU engine accumulates with Kahan compensation (`shaders/skinny.wgsl`, `gram.wgsl`).
+    fn summation(&self) -> Summation {
+        Summation::Compensated
+    }
     fn operator(&self, trajectory: &Trajectory) -> Operator {
         let used = match self.strategy {
             Strategy::Auto => strategy_in_label(&trajectory.engine),
@@ -163,6 +192,7 @@ impl GdEngine for GpuEngine<'_> {
         let opts = GpuGdOptions {
             strategy: self.strategy,
             s_max: Some(p.s_max),
+            ..GpuGdOptions::default()
         };
         run_gd(self.ctx, p.design, batch, &opts)
     }

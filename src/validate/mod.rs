@@ -29,7 +29,7 @@ pub mod suite;
 use faer::Mat;
 use serde::Serialize;
 
-pub use engine::{CpuEngine, GdEngine, GpuEngine, Operator, Precision, Problem};
+pub use engine::{CpuEngine, GdEngine, GpuEngine, Operator, Precision, Problem, Summation};
 pub use model::{ErrorModel, RESOLVE, SAFETY, SpaceTolerances, Tolerance};
 
 use crate::design::Design;
@@ -416,6 +416,7 @@ impl Reference {
                 abs_aew: abs_product_norm(a_eval.as_ref(), &w[i]),
                 s_sum_norm: model::residual_sum_norm(&svd.s, &c, y_perp, alpha, qs[i]),
                 p_sum: p_sums[i],
+                gram: None,
             })
             .collect();
         Ok(Reference {
@@ -481,7 +482,7 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
         a_eval_two: model::spectral_norm(a_eval.as_ref()),
         svd_backward_error: backward,
     };
-    let model_for = |precision: Precision, operator: Operator| {
+    let model_for = |precision: Precision, operator: Operator, summation: Summation| {
         let (r, re) = if operator == Operator::ExactF64 {
             (None, None)
         } else {
@@ -490,7 +491,7 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
                 Some(model::f32_rounding(d, &cfg.eval_points, a_eval.as_ref())),
             )
         };
-        ErrorModel::new(precision, operator, inputs, r, re, cfg.safety)
+        ErrorModel::new(precision, operator, summation, inputs, r, re, cfg.safety)
     };
     let default_operator = match engine.precision() {
         Precision::F64 => Operator::ExactF64,
@@ -519,7 +520,11 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
     };
 
     if alpha * s_max * s_max >= 2.0 {
-        let report = report_with(model_for(engine.precision(), default_operator));
+        let report = report_with(model_for(
+            engine.precision(),
+            default_operator,
+            engine.summation(),
+        ));
         return diverge(cfg, engine, &problem, report);
     }
 
@@ -527,7 +532,11 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
     batch.record_w = true;
     batch.eval_points = Some(cfg.eval_points.clone());
     let traj = engine.run(&problem, &batch)?;
-    let mut report = report_with(model_for(engine.precision(), engine.operator(&traj)));
+    let mut report = report_with(model_for(
+        engine.precision(),
+        engine.operator(&traj),
+        engine.summation(),
+    ));
     report.engine = traj.engine.clone();
 
     let cpu_traj = match (engine.precision(), cfg.cpu_check_q_max) {
@@ -545,10 +554,31 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
         _ => None,
     };
     if cpu_traj.is_some() {
-        report.cpu_model = Some(model_for(Precision::F64, Operator::ExactF64));
+        report.cpu_model = Some(model_for(
+            Precision::F64,
+            Operator::ExactF64,
+            CpuEngine.summation(),
+        ));
     }
 
-    let refs = Reference::new(cfg, &a, &a_eval, svd)?;
+    let mut refs = Reference::new(cfg, &a, &a_eval, svd)?;
+    if report.model.operator == Operator::GramF32 {
+        let effect = model::gram_effect(
+            d,
+            &cfg.eval_points,
+            &cfg.y,
+            alpha,
+            &cfg.qs,
+            model::RefStates {
+                f: &refs.f,
+                f_eval: &refs.f_eval,
+                w: &refs.w,
+            },
+        )?;
+        for (rn, g) in refs.norms.iter_mut().zip(effect) {
+            rn.gram = Some(g);
+        }
+    }
     for (label, t) in std::iter::once((report.engine.clone(), &traj))
         .chain(cpu_traj.iter().map(|t| (CpuEngine.label(), t)))
     {

@@ -18,11 +18,11 @@
 //!   $\varepsilon_B$ is the reported $f = \tilde B w$, the other the change of the
 //!   trajectory itself (first order; rounding perturbations are incoherent, so
 //!   this does not grow with q in practice — the coherent worst case grows
-//!   like √q). For a Gram operator (K = AAᵀ rounded, the dual strategy) the
-//!   rounding of K is not damped in the slow directions: $+\,\alpha \lVert \tilde K - K\rVert_2 P_q$,
-//!   growing like q.
-//! * *reduction* — each f_i is a sum of M products: $\sqrt{M}\,u\,\lVert |B||w| \rVert$
-//!   (probabilistic √n growth of a sum's rounding error).
+//!   like √q).
+//! * *reduction* — each f_i is a sum of M products: $\gamma_M\,u\,\lVert |B||w| \rVert$,
+//!   with $\gamma_n = \sqrt{n}$ for plain sums (probabilistic growth of a sum's
+//!   rounding error) and $\gamma_n = 2$ for compensated (Kahan) sums, which the
+//!   GPU engine uses in every product ([`Summation`]).
 //! * *accumulation over q* — every update $w \leftarrow w + \alpha g$ rounds each
 //!   w_j by ≤ u|w_j|; the slow directions never damp it; independent errors
 //!   add like a random walk: $\sqrt{q}\,u\,\lVert B \rVert_2 \lVert w \rVert$.
@@ -31,11 +31,24 @@
 //! and the null space of A (M > N) are never corrected by GD:
 //! * *matrix*: $w = \alpha \tilde A^\top \sum_t \tilde r_t$ drifts by $\alpha \lVert \tilde A - A\rVert_2 \lVert S_q \rVert$
 //!   (first-order bound; the part along the null space of A stays for ever).
-//!   Gram operators also recover w from a residual sum kept in f32:
-//!   $+\,q\,u\,\alpha\, s_{max} P_q$.
 //! * *reduction*: g = Aᵀr sums N products, fed undamped into the null space:
-//!   $\sqrt{N}\,u\,\alpha \lVert A \rVert_F P_q$.
+//!   $\gamma_N\,u\,\alpha \lVert A \rVert_F P_q$.
 //! * *accumulation over q*: the per-update rounding u|w_j| summed coherently: $q\,u\,\lVert w\rVert$.
+//!
+//! **Gram operators** (the dual strategy iterates with K = AAᵀ, or G = AᵀA,
+//! formed once and rounded to f32). Their rounding is *not* damped in the slow
+//! directions (first-order bounds grow like q in f and q^{3/2} in w, orders of
+//! magnitude above what happens), so the matrix term is *computed*: the exact
+//! f64 result of GD with $\tilde K = \mathrm{fl}_{32}(\tilde A \tilde A^\top)$ (or
+//! $\tilde G$, $\tilde h = \mathrm{fl}_{32}(\tilde A^\top y)$) from its
+//! eigendecomposition ([`gram_effect`]); the term is twice its distance to the
+//! reference (the engine rounds K differently from us, by the same amount).
+//! Its residual r = y − K̃c is a sum of N products with c = αS_q, and c grows
+//! like q along the directions GD never fits (λ ≈ 0), so the function-space
+//! reduction term is $\gamma_N\,u\,\lVert |\tilde K||c| \rVert$ (computed), which grows like q.
+//! The dual keeps c (w = Ãᵀc) instead of w, so its weight accumulation term is
+//! $\sqrt{q}\,u\,\alpha\, s_{max} \lVert S_q \rVert$ (c = αS_q rounded each step;
+//! only the slow directions keep it, and Ãᵀ scales those by s ≲ s_max/√q).
 //!
 //! The relative tolerance is the absolute one divided by the reference norm.
 //! For the f64 CPU engine the same formulas hold with u = 2⁻⁵³ and ε = the
@@ -46,11 +59,12 @@
 //! direction k is *resolved* — reported and checked — only where
 //! $|u_k^\top y| \ge$ [`RESOLVE`]·E_f, i.e. where m̂_k is known to ±1/RESOLVE or better.
 
-use faer::{Mat, MatRef};
+use faer::{Mat, MatRef, Side};
 use serde::Serialize;
 
-use super::engine::{Operator, Precision};
+use super::engine::{Operator, Precision, Summation};
 use crate::design::Design;
+use crate::error::{Error, Result};
 
 /// Safety factor applied to every estimate (the estimates are typical-case,
 /// not worst-case, in the reduction and accumulation terms).
@@ -148,6 +162,8 @@ pub struct ErrorModel {
     pub precision: Precision,
     /// How the engine holds the operator.
     pub operator: Operator,
+    /// How the engine's products sum.
+    pub summation: Summation,
     /// Unit roundoff u.
     pub u: f64,
     /// Safety factor on every estimate.
@@ -158,8 +174,6 @@ pub struct ErrorModel {
     pub eps_a_eval: f64,
     /// ‖Ã − A‖₂ (absolute).
     pub delta_a_two: f64,
-    /// ‖K̃ − K‖₂ for Gram operators (0 otherwise).
-    pub delta_k_two: f64,
     /// Backward error of the reference SVD, ‖A − USVᵀ‖_F/‖A‖_F.
     pub svd_backward_error: f64,
     /// N.
@@ -202,6 +216,7 @@ impl ErrorModel {
     pub fn new(
         precision: Precision,
         operator: Operator,
+        summation: Summation,
         inputs: ModelInputs,
         rounding: Option<Rounding>,
         rounding_eval: Option<Rounding>,
@@ -231,22 +246,15 @@ impl ErrorModel {
                 )
             }
         };
-        // K = AAᵀ rounded to f32: the first-order change from Ã plus the M-term
-        // sums that form it and its own rounding.
-        let delta_k_two = if operator == Operator::GramF32 {
-            2.0 * delta_a_two * s_max + ((m as f64).sqrt() + 1.0) * u * a_fro * a_fro
-        } else {
-            0.0
-        };
         ErrorModel {
             precision,
             operator,
+            summation,
             u,
             safety,
             eps_a,
             eps_a_eval,
             delta_a_two,
-            delta_k_two,
             svd_backward_error: e_svd,
             n,
             m,
@@ -262,40 +270,60 @@ impl ErrorModel {
         let u = self.u;
         let sq = (r.q as f64).sqrt();
         let qf = r.q as f64;
-        let sm = (self.m as f64).sqrt();
-        let sn = (self.n as f64).sqrt();
-        let gram = self.operator == Operator::GramF32;
-        let k_term = if gram {
-            self.alpha * self.delta_k_two * r.p_sum
-        } else {
-            0.0
+        let sm = self.summation.gamma(self.m);
+        let sn = self.summation.gamma(self.n);
+        // Matrix terms: first-order estimates, or twice the computed effect of
+        // the rounded Gram operator.
+        let red_w_primal = sn * u * self.alpha * self.a_fro * r.p_sum;
+        let (mat_f, mat_fe, mat_w, red_f, red_w, acc_w) = match (self.operator, r.gram) {
+            (Operator::GramF32, Some(g)) => {
+                // The sample-space dual rebuilds w = Ãᵀc, an N-term sum over a c
+                // that grows like q; the weight-space dual iterates w like the primal.
+                let red_w = if g.abs_rebuild > 0.0 {
+                    sn * u * g.abs_rebuild
+                } else {
+                    red_w_primal
+                };
+                (
+                    2.0 * g.f,
+                    2.0 * g.f_eval,
+                    2.0 * g.w,
+                    self.summation.gamma(g.dim) * u * g.abs_gram_x,
+                    red_w,
+                    sq * u * self.alpha * self.s_max * r.s_sum_norm,
+                )
+            }
+            _ => (
+                2.0 * self.eps_a * r.abs_aw,
+                2.0 * self.eps_a_eval * r.abs_aew,
+                self.alpha * self.delta_a_two * r.s_sum_norm,
+                sm * u * r.abs_aw,
+                red_w_primal,
+                qf * u * r.w_norm,
+            ),
         };
-        let recover = if gram {
-            qf * u * self.alpha * self.s_max * r.p_sum
-        } else {
-            0.0
-        };
+        // f on the evaluation grid is A_e·w: it inherits w's reduction error.
+        let red_fe = sm * u * r.abs_aew
+            + if self.operator == Operator::GramF32 {
+                self.a_eval_two * red_w
+            } else {
+                0.0
+            };
         let f = Tolerance::new(
             self.safety,
             r.f_norm,
-            2.0 * self.eps_a * r.abs_aw + k_term,
-            sm * u * r.abs_aw,
+            mat_f,
+            red_f,
             sq * u * self.s_max * r.w_norm,
         );
         let f_eval = Tolerance::new(
             self.safety,
             r.f_eval_norm,
-            2.0 * self.eps_a_eval * r.abs_aew + self.a_eval_two * recover,
-            sm * u * r.abs_aew,
+            mat_fe,
+            red_fe,
             sq * u * self.a_eval_two * r.w_norm,
         );
-        let w = Tolerance::new(
-            self.safety,
-            r.w_norm,
-            self.alpha * self.delta_a_two * r.s_sum_norm + recover,
-            sn * u * self.alpha * self.a_fro * r.p_sum,
-            qf * u * r.w_norm,
-        );
+        let w = Tolerance::new(self.safety, r.w_norm, mat_w, red_w, acc_w);
         SpaceTolerances { f, f_eval, w }
     }
 }
@@ -319,6 +347,25 @@ pub struct RefNorms {
     pub s_sum_norm: f64,
     /// P_q = Σ_{t<q} ‖r_t‖.
     pub p_sum: f64,
+    /// For Gram operators: what [`gram_effect`] computed at this q.
+    pub gram: Option<GramTerms>,
+}
+
+/// GD with the rounded Gram operator at one q ([`gram_effect`]).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct GramTerms {
+    /// ‖f̃ − f_q‖ at the samples.
+    pub f: f64,
+    /// ‖f̃_e − f_e‖ on the evaluation grid.
+    pub f_eval: f64,
+    /// ‖w̃ − w_q‖.
+    pub w: f64,
+    /// ‖|K̃||c_q|‖ (N ≤ M) or ‖|G̃||w_q|‖ (M < N): what the iteration's product sums.
+    pub abs_gram_x: f64,
+    /// Length of those sums (N or M).
+    pub dim: usize,
+    /// ‖|Ã|ᵀ|c_q|‖: what the rebuild w = Ãᵀc sums (N ≤ M; 0 when w is iterated).
+    pub abs_rebuild: f64,
 }
 
 /// One tolerance with its terms (absolute, safety included; they add up to `abs`).
@@ -371,6 +418,134 @@ pub struct SpaceTolerances {
     pub f_eval: Tolerance,
     /// w.
     pub w: Tolerance,
+}
+
+/// 1 − (1 − x)^q for any x < 2, including x ≤ 0 (a rounded Gram operator can
+/// have eigenvalues a few ulps below zero).
+fn mask_of_x(x: f64, q: u64) -> f64 {
+    if x < 1.0 {
+        -((q as f64) * (-x).ln_1p()).exp_m1()
+    } else {
+        crate::mask::gd_exact(1.0, x, q)
+    }
+}
+
+/// Σ_{t<q} α(1 − x)^t = α·m(x)/x with x = αλ (→ αq as x → 0).
+fn sum_coefficient(x: f64, alpha: f64, q: u64) -> f64 {
+    if x.abs() < 1e-300 {
+        alpha * q as f64
+    } else {
+        alpha * mask_of_x(x, q) / x
+    }
+}
+
+/// Reference values the Gram effect is measured against, one vector per q.
+#[derive(Clone, Copy, Debug)]
+pub struct RefStates<'a> {
+    /// f_q at the samples.
+    pub f: &'a [Vec<f64>],
+    /// f_q on the evaluation grid.
+    pub f_eval: &'a [Vec<f64>],
+    /// w_q.
+    pub w: &'a [Vec<f64>],
+}
+
+/// The exact (f64) outcome of GD run with the operator rounded as a Gram
+/// engine holds it, at every q, as distances from the reference ([`GramTerms`]):
+/// * N ≤ M: K̃ = fl₃₂(ÃÃᵀ); r_q = (I − αK̃)^q y, f = y − r_q,
+///   c_q = α Σ_{t<q} r_t, w = Ãᵀ c_q;
+/// * M < N: G̃ = fl₃₂(ÃᵀÃ), h̃ = fl₃₂(Ãᵀy); w_q = α Σ_{t<q} (I − αG̃)^t h̃, f = Ã w;
+///
+/// in both, f_e = Ã_e w, with Ã, Ã_e the f32 kernels' matrices ([`f32_design_matrix`]).
+pub fn gram_effect(
+    design: &Design,
+    eval_points: &[f64],
+    y: &[f64],
+    alpha: f64,
+    qs: &[u64],
+    refs: RefStates<'_>,
+) -> Result<Vec<GramTerms>> {
+    let a = f32_design_matrix(design, &design.x);
+    let ae = f32_design_matrix(design, eval_points);
+    let (n, m) = (a.nrows(), a.ncols());
+    let round = |g: Mat<f64>| {
+        Mat::<f64>::from_fn(g.nrows(), g.ncols(), |i, j| {
+            f64::from((0.5 * (g[(i, j)] + g[(j, i)])) as f32)
+        })
+    };
+    let samples = n <= m;
+    let gram = if samples {
+        round(&a * a.transpose())
+    } else {
+        round(a.transpose() * &a)
+    };
+    let eig = gram
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| Error::Linalg {
+            op: "eigendecomposition of the rounded Gram matrix".into(),
+            rows: gram.nrows(),
+            cols: gram.ncols(),
+            detail: format!("{e:?}"),
+        })?;
+    let q_mat = eig.U();
+    let lam: Vec<f64> = eig.S().column_vector().iter().copied().collect();
+    let yv = Mat::<f64>::from_fn(n, 1, |i, _| y[i]);
+    // Coordinates of the start vector in the eigenbasis: y (samples) or h̃ (weights).
+    let start = if samples {
+        yv.clone()
+    } else {
+        let h = a.transpose() * &yv;
+        Mat::<f64>::from_fn(m, 1, |j, _| f64::from(h[(j, 0)] as f32))
+    };
+    let d = q_mat.transpose() * &start;
+    let nq = qs.len();
+    let dim = lam.len();
+    let coef = Mat::<f64>::from_fn(dim, nq, |k, qi| {
+        sum_coefficient(alpha * lam[k], alpha, qs[qi]) * d[(k, 0)]
+    });
+    // c (samples) or w (weights), one column per q.
+    let x = q_mat * &coef;
+    let w = if samples {
+        a.transpose() * &x
+    } else {
+        x.clone()
+    };
+    let f = if samples {
+        let keep = Mat::<f64>::from_fn(dim, nq, |k, qi| {
+            (1.0 - mask_of_x(alpha * lam[k], qs[qi])) * d[(k, 0)]
+        });
+        let r = q_mat * &keep;
+        Mat::<f64>::from_fn(n, nq, |i, qi| y[i] - r[(i, qi)])
+    } else {
+        &a * &w
+    };
+    let fe = &ae * &w;
+    // ‖|K̃||x|‖ column by column (x = c or w).
+    let abs_gram = Mat::<f64>::from_fn(dim, dim, |i, j| gram[(i, j)].abs());
+    let abs_x = Mat::<f64>::from_fn(dim, nq, |i, qi| x[(i, qi)].abs());
+    let gx = &abs_gram * &abs_x;
+    let rebuild = samples.then(|| {
+        let abs_at = Mat::<f64>::from_fn(m, n, |j, i| a[(i, j)].abs());
+        &abs_at * &abs_x
+    });
+    let dist = |mat: &Mat<f64>, qi: usize, want: &[f64]| -> f64 {
+        mat.col(qi)
+            .iter()
+            .zip(want)
+            .map(|(g, r)| (g - r) * (g - r))
+            .sum::<f64>()
+            .sqrt()
+    };
+    Ok((0..nq)
+        .map(|qi| GramTerms {
+            f: dist(&f, qi, &refs.f[qi]),
+            f_eval: dist(&fe, qi, &refs.f_eval[qi]),
+            w: dist(&w, qi, &refs.w[qi]),
+            abs_gram_x: gx.col(qi).norm_l2(),
+            dim,
+            abs_rebuild: rebuild.as_ref().map_or(0.0, |r| r.col(qi).norm_l2()),
+        })
+        .collect())
 }
 
 /// P_q = Σ_{t<q} ‖r_t‖ for every q in `qs` (ascending), with
