@@ -100,6 +100,11 @@ pub trait GdEngine {
     fn summation(&self) -> Summation {
         Summation::Plain
     }
+    /// True when the engine iterates with the f64 A of [`Problem::a`] (built on
+    /// the host); false when it builds the operator itself from the design.
+    fn needs_host_matrix(&self) -> bool {
+        true
+    }
     /// How the operator was held in the run that produced `trajectory`
     /// (an automatic strategy is resolved from the trajectory's engine name).
     fn operator(&self, trajectory: &Trajectory) -> Operator;
@@ -175,6 +180,9 @@ impl GdEngine for GpuEngine<'_> {
     /// Every product of the GPU engine accumulates with Kahan compensation (`shaders/skinny.wgsl`, `gram.wgsl`).
     fn summation(&self) -> Summation {
         Summation::Compensated
+    }
+    fn needs_host_matrix(&self) -> bool {
+        false
     }
     fn operator(&self, trajectory: &Trajectory) -> Operator {
         let used = match self.strategy {
