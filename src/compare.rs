@@ -20,11 +20,13 @@
 //! half-points instead (flow mask ½ at x = ln 2) gives λ = ln 2/(αq); both are
 //! reported.
 //!
-//! **Crossover.** GD costs t(q) ≈ a + b·q (set-up, then a fixed cost per
-//! iteration); the closed form costs T = t_A + t_SVD + t_mask. The closed form
-//! wins for q ≥ q* = (T − a)/b (fitted by least squares over the measured q;
-//! `extrapolated` when q* lies beyond them). Timings on a software adapter
-//! (lavapipe) say nothing about a GPU and are labelled so.
+//! **Crossover.** GD costs t(q) ≈ a + b·q between measured q (set-up, then a
+//! cost per iteration — piecewise, because an automatic GPU strategy switches
+//! from primal to dual for long runs); the closed form costs
+//! T = t_A + t_SVD + t_mask. The closed form wins for q ≥ q* = (T − a)/b on the
+//! segment where GD's time passes T (`extrapolated` when q* lies outside the
+//! measured q). Timings on a software adapter (lavapipe) say nothing about a
+//! GPU and are labelled so.
 
 use std::time::Instant;
 
@@ -55,10 +57,12 @@ pub struct CompareConfig {
 }
 
 /// One GD measurement.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct GdTiming {
     /// Iterations.
     pub q: u64,
+    /// The engine as the run named itself (an automatic GPU strategy may differ per q).
+    pub engine: String,
     /// Time to result, seconds (fastest of the repeats).
     pub seconds: f64,
     /// ‖f_q − gd_exact‖/‖gd_exact‖ at the samples.
@@ -68,12 +72,12 @@ pub struct GdTiming {
 /// The closed form wins from here on.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Crossover {
-    /// Fitted set-up time a, seconds.
+    /// Set-up time a of the segment t = a + b·q that crosses, seconds.
     pub setup_seconds: f64,
-    /// Fitted time per iteration b, seconds.
+    /// Time per iteration b on that segment, seconds.
     pub seconds_per_iteration: f64,
     /// q* = (T − a)/b; 0 when the closed form is faster than GD's set-up alone;
-    /// None when the fit has no positive slope.
+    /// None when GD time does not grow with q.
     pub q_star: Option<f64>,
     /// The first measured q at which GD took longer than the closed form.
     pub first_measured_win: Option<u64>,
@@ -169,38 +173,45 @@ fn residual_ratio(y: &[f64], f: &[f64]) -> f64 {
     rel_error(f, y)
 }
 
-/// Least-squares line t = a + b·q through the points.
-fn fit_line(pts: &[(f64, f64)]) -> (f64, f64) {
-    let n = pts.len() as f64;
-    if pts.len() < 2 {
-        return (pts.first().map_or(0.0, |p| p.1), 0.0);
-    }
-    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    (my - b * mx, b)
-}
-
-/// The crossover of GD timings `rows` with a closed form costing `total` seconds.
+/// The crossover of GD timings `rows` (ascending q) with a closed form costing
+/// `total` seconds: GD time is interpolated linearly in q between measured
+/// points (an automatic strategy may change its per-iteration cost with q, so
+/// no single line fits all of them), and extrapolated with the slope of the
+/// nearest segment outside them.
 pub fn crossover(rows: &[GdTiming], total: f64) -> Crossover {
     let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.q as f64, r.seconds)).collect();
-    let (a, b) = fit_line(&pts);
-    let q_star = if total <= a {
-        Some(0.0)
-    } else if b > 0.0 {
-        Some((total - a) / b)
-    } else {
-        None
+    let slope = |i: usize| {
+        let ((q0, t0), (q1, t1)) = (pts[i], pts[i + 1]);
+        (t1 - t0) / (q1 - q0)
     };
-    let q_max = rows.last().map_or(0.0, |r| r.q as f64);
+    let line = |i: usize| {
+        let b = slope(i);
+        (pts[i].1 - b * pts[i].0, b)
+    };
+    let q_max = pts.last().map_or(0.0, |p| p.0);
+    let (setup, per_iter, q_star) = match pts.len() {
+        0 => (0.0, 0.0, None),
+        1 => (pts[0].1, 0.0, (total <= pts[0].1).then_some(0.0)),
+        l => {
+            // The first segment whose end GD needs longer than the closed form.
+            let seg = (0..l - 1).find(|&i| pts[i + 1].1 > total).unwrap_or(l - 2);
+            let (a, b) = line(seg);
+            let q = if total <= a {
+                Some(0.0)
+            } else if b > 0.0 {
+                Some((total - a) / b)
+            } else {
+                None
+            };
+            (a, b, q)
+        }
+    };
     Crossover {
-        setup_seconds: a,
-        seconds_per_iteration: b,
+        setup_seconds: setup,
+        seconds_per_iteration: per_iter,
         q_star,
         first_measured_win: rows.iter().find(|r| r.seconds > total).map(|r| r.q),
-        extrapolated: q_star.is_none_or(|q| q > q_max),
+        extrapolated: q_star.is_none_or(|q| q > q_max || (q < pts[0].0 && q > 0.0)),
     }
 }
 
@@ -321,6 +332,7 @@ pub fn compare(cfg: &CompareConfig, engines: &[&dyn GdEngine]) -> Result<Compare
             let batch = GdBatch::new(vec![cfg.y.clone()], vec![alpha], vec![q]);
             let mut best = f64::INFINITY;
             let mut err = f64::NAN;
+            let mut name = String::new();
             for _ in 0..cfg.repeats {
                 let (traj, secs) = timed(|| engine.run(&problem, &batch));
                 let traj = traj?.into_result()?;
@@ -328,9 +340,11 @@ pub fn compare(cfg: &CompareConfig, engines: &[&dyn GdEngine]) -> Result<Compare
                 err = traj
                     .at(q)
                     .map_or(f64::NAN, |c| rel_error(&c.f[0], &exact.f[i]));
+                name = traj.engine;
             }
             rows.push(GdTiming {
                 q,
+                engine: name,
                 seconds: best,
                 rel_err: err,
             });
@@ -361,24 +375,47 @@ pub fn compare(cfg: &CompareConfig, engines: &[&dyn GdEngine]) -> Result<Compare
 mod tests {
     use super::*;
 
-    #[test]
-    fn crossover_of_a_line() {
-        // t = 0.5 + 0.01 q; closed form 2.5 s → q* = 200.
-        let rows: Vec<GdTiming> = [10u64, 100, 1000]
+    fn rows(f: impl Fn(f64) -> f64) -> Vec<GdTiming> {
+        [10u64, 100, 1000, 10_000]
             .iter()
             .map(|&q| GdTiming {
                 q,
-                seconds: 0.5 + 0.01 * q as f64,
+                engine: "test".into(),
+                seconds: f(q as f64),
                 rel_err: 0.0,
             })
-            .collect();
-        let c = crossover(&rows, 2.5);
+            .collect()
+    }
+
+    #[test]
+    fn crossover_of_a_line() {
+        // t = 0.5 + 0.01 q; closed form 2.5 s → q* = 200.
+        let r = rows(|q| 0.5 + 0.01 * q);
+        let c = crossover(&r, 2.5);
         assert!((c.q_star.unwrap() - 200.0).abs() < 1e-9);
         assert_eq!(c.first_measured_win, Some(1000));
         assert!(!c.extrapolated);
-        let c = crossover(&rows, 0.1);
+        let c = crossover(&r, 0.1);
         assert_eq!(c.q_star, Some(0.0));
-        let c = crossover(&rows, 100.0);
+        let c = crossover(&r, 1000.0);
         assert!(c.extrapolated && c.first_measured_win.is_none());
+        assert!((c.q_star.unwrap() - 99_950.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn crossover_follows_a_change_of_slope() {
+        // 0.03 s/iteration up to q = 1000, then 0.01 s/iteration (a strategy switch).
+        let r = rows(|q| {
+            if q <= 1000.0 {
+                0.03 * q
+            } else {
+                30.0 + 0.01 * (q - 1000.0)
+            }
+        });
+        let c = crossover(&r, 2.7);
+        assert!((c.q_star.unwrap() - 90.0).abs() < 1e-9, "{:?}", c.q_star);
+        assert_eq!(c.first_measured_win, Some(100));
+        let c = crossover(&r, 60.0);
+        assert!((c.q_star.unwrap() - 4000.0).abs() < 1e-9, "{:?}", c.q_star);
     }
 }

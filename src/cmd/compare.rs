@@ -222,6 +222,32 @@ fn render(reports: &[CompareReport]) -> String {
             "  err: ||f_q - gd_exact|| / ||gd_exact|| at the samples; PCA/ridge 'vs GD' likewise; fit: ||y - f|| / ||y||"
         );
         for en in &r.engines {
+            // An automatic strategy may change with q: say which ran where.
+            let mut per: Vec<(String, Vec<u64>)> = Vec::new();
+            for row in &en.rows {
+                let st = gdshrink::validate::engine::strategy_in_label(&row.engine)
+                    .map(|s| s.to_string());
+                if let Some(st) = st {
+                    match per.last_mut() {
+                        Some((name, qs)) if *name == st => qs.push(row.q),
+                        _ => per.push((st, vec![row.q])),
+                    }
+                }
+            }
+            if per.len() > 1 {
+                let parts: Vec<String> = per
+                    .iter()
+                    .map(|(n, qs)| format!("{n} at q = {qs:?}"))
+                    .collect();
+                let _ = writeln!(
+                    o,
+                    "  {}: strategy chosen per q: {}",
+                    en.engine.split_whitespace().next().unwrap_or("gd"),
+                    parts.join(", ")
+                );
+            }
+        }
+        for en in &r.engines {
             let x = &en.crossover;
             let verdict = match x.q_star {
                 Some(q) if q <= 0.0 => "the closed form is faster at every q".to_string(),
@@ -238,7 +264,7 @@ fn render(reports: &[CompareReport]) -> String {
             };
             let _ = writeln!(
                 o,
-                "  crossover vs {}: {verdict}; fit t(q) = {} + {} * q; first measured win: {}",
+                "  crossover vs {}: {verdict}; crossing segment t(q) = {} + {} * q; first measured win: {}",
                 en.engine.split_whitespace().next().unwrap_or("gd"),
                 secs(x.setup_seconds),
                 secs(x.seconds_per_iteration),
