@@ -33,11 +33,11 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::design::Design;
-use crate::error::{Error, Result, ensure_finite};
+use crate::error::{Error, Result};
 use crate::mask::{Mask, gd_exact_masks, shrink};
 use crate::spectrum::thin_svd;
 use crate::trajectory::{GdBatch, rel_error};
-use crate::validate::{GdEngine, Problem};
+use crate::validate::{GdEngine, LearningRate, Problem};
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -48,8 +48,8 @@ pub struct CompareConfig {
     pub y: Vec<f64>,
     /// Name of the target.
     pub signal: String,
-    /// Learning rate α (None: 1/s_max²).
-    pub alpha: Option<f64>,
+    /// Learning rate.
+    pub alpha: LearningRate,
     /// Iteration counts, strictly increasing, each ≥ 1.
     pub qs: Vec<u64>,
     /// Timed calls per measurement; the fastest counts.
@@ -218,19 +218,13 @@ pub fn crossover(rows: &[GdTiming], total: f64) -> Crossover {
 /// Runs the comparison (see the module docs) with every engine in `engines`.
 pub fn compare(cfg: &CompareConfig, engines: &[&dyn GdEngine]) -> Result<CompareReport> {
     let d = &cfg.design;
-    if cfg.y.len() != d.n() {
-        return Err(Error::LengthMismatch {
-            what: "signal y (one value per sample)".into(),
-            expected: d.n(),
-            got: cfg.y.len(),
-        });
-    }
-    ensure_finite("signal y", &cfg.y)?;
-    if cfg.qs.is_empty() || cfg.qs[0] == 0 || cfg.qs.windows(2).any(|w| w[0] >= w[1]) {
+    // The batch's own rules (length and finiteness of y, ordering of q) first.
+    GdBatch::new(vec![cfg.y.clone()], vec![1.0], cfg.qs.clone()).validate(d.n(), d.m(), None)?;
+    if cfg.qs[0] == 0 {
         return Err(Error::invalid(
             "q",
-            format!("{:?}", cfg.qs),
-            "strictly increasing iteration counts >= 1",
+            0,
+            "iteration counts >= 1 (compare times iterations)",
         ));
     }
     if cfg.repeats == 0 {
@@ -241,17 +235,14 @@ pub fn compare(cfg: &CompareConfig, engines: &[&dyn GdEngine]) -> Result<Compare
     let (svd, svd_seconds) = timed(|| thin_svd(a.as_ref()));
     let svd = svd?;
     let s_max = svd.s_max();
-    let alpha = match cfg.alpha {
-        Some(v) => v,
-        None if s_max > 0.0 => 1.0 / (s_max * s_max),
-        None => {
-            return Err(Error::invalid(
-                "design",
-                d.label(),
-                "a non-zero design matrix",
-            ));
-        }
-    };
+    if s_max.is_nan() || s_max <= 0.0 {
+        return Err(Error::invalid(
+            "design",
+            d.label(),
+            "a non-zero design matrix",
+        ));
+    }
+    let alpha = cfg.alpha.resolve(s_max);
     if !(alpha.is_finite() && alpha > 0.0) || alpha * s_max * s_max >= 2.0 {
         return Err(Error::UnstableLearningRate {
             run: 0,

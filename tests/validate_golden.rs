@@ -5,7 +5,9 @@
 //! with an implementation that shares no code with this crate.
 
 use gdshrink::trajectory::{Checkpoint, GdBatch, RunStatus, Trajectory};
-use gdshrink::validate::{GdEngine, Operator, Precision, Problem, ValidateConfig, validate};
+use gdshrink::validate::{
+    GdEngine, LearningRate, Operator, Precision, Problem, ValidateConfig, validate,
+};
 use gdshrink::{Activation, Design, Result};
 use serde_json::Value;
 
@@ -89,7 +91,7 @@ fn golden_iterates_pass_the_f64_checks() {
             .map(|k| (k["q"].as_u64().unwrap(), floats(&k["f"]), floats(&k["w"])))
             .collect();
         let qs: Vec<u64> = cps.iter().map(|k| k.0).collect();
-        let cfg = ValidateConfig::new(d, y, alpha, qs);
+        let cfg = ValidateConfig::new(d, y, LearningRate::Value(alpha), qs);
         let r = validate(&cfg, &Golden { cps }).unwrap();
         let label = format!("{act} alpha*s_max^2 = {}", c["alpha_s_max2"]);
         assert!(r.passed, "{label}: {:#?}", r.failures);

@@ -4,8 +4,8 @@
 use assert_cmd::Command;
 use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::trajectory::RunStatus;
-use gdshrink::validate::{GpuEngine, ValidateConfig, validate};
-use gdshrink::{Activation, Design, signal::Builtin, spectrum};
+use gdshrink::validate::{GpuEngine, LearningRate, ValidateConfig, validate};
+use gdshrink::{Activation, Design, signal::Builtin};
 
 fn ctx() -> GpuContext {
     GpuContext::new(&GpuOptions::default()).unwrap_or_else(|e| {
@@ -27,8 +27,7 @@ fn config(
 ) -> ValidateConfig {
     let d = Design::linspace(act, sigma, n, m).unwrap();
     let y = Builtin::Doppler.sample(&d.x);
-    let s = spectrum::singular_values(d.matrix().as_ref()).unwrap()[0];
-    ValidateConfig::new(d, y, alpha_s2 / (s * s), qs.to_vec())
+    ValidateConfig::new(d, y, LearningRate::OverSmax2(alpha_s2), qs.to_vec())
 }
 
 #[test]

@@ -12,9 +12,10 @@ use faer::Mat;
 use gdshrink::trajectory::{Checkpoint, GdBatch, RunStatus, Trajectory};
 use gdshrink::validate::model::f32_design_matrix;
 use gdshrink::validate::{
-    Check, CpuEngine, GdEngine, Operator, Precision, Problem, ValidateConfig, validate,
+    Check, CpuEngine, GdEngine, LearningRate, Operator, Precision, Problem, ValidateConfig,
+    validate,
 };
-use gdshrink::{Activation, Design, Result, signal::Builtin, spectrum};
+use gdshrink::{Activation, Design, Result, signal::Builtin};
 
 /// Primal GD in f32 with sequential f32 sums; optional deliberate slips.
 struct EmulatedF32 {
@@ -108,8 +109,7 @@ impl GdEngine for EmulatedF32 {
 fn config(act: Activation, sigma: f64, n: usize, m: usize, qs: &[u64]) -> ValidateConfig {
     let d = Design::linspace(act, sigma, n, m).unwrap();
     let y = Builtin::Heavisine.sample(&d.x);
-    let s = spectrum::singular_values(d.matrix().as_ref()).unwrap()[0];
-    let mut c = ValidateConfig::new(d, y, 1.0 / (s * s), qs.to_vec());
+    let mut c = ValidateConfig::new(d, y, LearningRate::OverSmax2(1.0), qs.to_vec());
     c.signal = "heavisine".into();
     c
 }

@@ -12,7 +12,7 @@ use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::io::Table;
 use gdshrink::validate::{CpuEngine, GdEngine, GpuEngine};
 
-use super::{AlphaSpec, ModelArgs, OutputArgs, TrainArgs};
+use super::{ModelArgs, OutputArgs, TrainArgs};
 
 /// A GD engine to time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -105,13 +105,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let mut reports = Vec::with_capacity(designs.len());
     for design in designs {
         let y = args.train.signal.values(&design.x)?;
-        let alpha = match args.train.alpha {
-            AlphaSpec::Auto => None,
-            AlphaSpec::Value(v) if args.train.nt => {
-                Some(gdshrink::mask::alpha_from_nt(v, design.n()))
-            }
-            AlphaSpec::Value(v) => Some(v),
-        };
+        let alpha = super::validate::learning_rate(&args.train, design.n())?;
         eprintln!("compare: {} ...", design.label());
         let cfg = CompareConfig {
             design,

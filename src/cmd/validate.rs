@@ -16,11 +16,11 @@ use gdshrink::io::Table;
 use gdshrink::mask;
 use gdshrink::validate::suite::{self, Suite};
 use gdshrink::validate::{
-    CpuEngine, GdEngine, GpuEngine, Measured, RESOLVE, SAFETY, ValidateConfig, ValidateReport,
-    default_cpu_check_q_max, validate,
+    CpuEngine, GdEngine, GpuEngine, LearningRate, Measured, RESOLVE, SAFETY, ValidateConfig,
+    ValidateReport, default_cpu_check_q_max, validate,
 };
 
-use super::{ModelArgs, OutputArgs, TrainArgs};
+use super::{AlphaSpec, ModelArgs, OutputArgs, TrainArgs};
 
 /// Where gradient descent runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -152,10 +152,19 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     }
 }
 
+/// `--alpha` (with `--nt`) as a learning rate the library resolves once it has s_max.
+pub fn learning_rate(train: &TrainArgs, n: usize) -> Result<LearningRate> {
+    Ok(match train.alpha {
+        AlphaSpec::Auto => LearningRate::OverSmax2(1.0),
+        // A fixed value does not involve s_max; TrainArgs applies --nt and checks it.
+        AlphaSpec::Value(_) => LearningRate::Value(train.alpha(f64::NAN, n)?),
+    })
+}
+
 fn config_for(
     args: &ValidateArgs,
     design: Design,
-    alpha: f64,
+    alpha: LearningRate,
     qs: Vec<u64>,
 ) -> Result<ValidateConfig> {
     let y = args.train.signal.values(&design.x)?;
@@ -178,15 +187,9 @@ fn config_for(
     Ok(cfg)
 }
 
-fn s_max_of(design: &Design) -> Result<f64> {
-    let s = gdshrink::spectrum::singular_values(design.matrix().as_ref())?;
-    Ok(s.first().copied().unwrap_or(0.0))
-}
-
 fn run_one(args: &ValidateArgs, engine: &dyn GdEngine) -> Result<()> {
     let design = args.model.design()?;
-    let s_max = s_max_of(&design)?;
-    let alpha = args.train.alpha(s_max, design.n())?;
+    let alpha = learning_rate(&args.train, design.n())?;
     let cfg = config_for(args, design, alpha, args.train.q.0.clone())?;
     let report = validate(&cfg, engine)?;
     if let Some(path) = &args.plot {
@@ -218,8 +221,7 @@ fn run_suite(args: &ValidateArgs, s: Suite, engine: &dyn GdEngine) -> Result<()>
     for (i, c) in cases.iter().enumerate() {
         let t0 = Instant::now();
         let design = Design::linspace(c.activation, c.sigma, c.n, c.m)?;
-        let s_max = s_max_of(&design)?;
-        let cfg = config_for(args, design, 1.0 / (s_max * s_max), c.qs.clone())?;
+        let cfg = config_for(args, design, LearningRate::OverSmax2(1.0), c.qs.clone())?;
         let mut r = validate(&cfg, engine)?;
         eprintln!(
             "[{}/{}] {} q<={}: {} ({:.1} s)",

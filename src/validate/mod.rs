@@ -33,7 +33,7 @@ pub use engine::{CpuEngine, GdEngine, GpuEngine, Operator, Precision, Problem, S
 pub use model::{ErrorModel, RESOLVE, SAFETY, SpaceTolerances, Tolerance};
 
 use crate::design::Design;
-use crate::error::{Error, Result, ensure_finite};
+use crate::error::{Error, Result};
 use crate::mask::{gd_exact_masks, gd_flow_masks, shrink};
 use crate::spectrum::{ThinSvd, thin_svd};
 use crate::trajectory::{GdBatch, RunStatus, Trajectory, rel_error};
@@ -60,6 +60,36 @@ pub fn default_eval_points(n: usize) -> Vec<f64> {
     crate::grid::linspace((2 * n).saturating_sub(1).max(2))
 }
 
+/// A learning rate, fixed or relative to the largest singular value of A
+/// (known only once the SVD is done).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LearningRate {
+    /// α itself.
+    Value(f64),
+    /// α = c / s_max² (c = 1 is the paper's choice; c ≥ 2 diverges).
+    OverSmax2(f64),
+}
+
+impl LearningRate {
+    /// α for a matrix with largest singular value `s_max`.
+    pub fn resolve(self, s_max: f64) -> f64 {
+        match self {
+            LearningRate::Value(a) => a,
+            LearningRate::OverSmax2(c) => c / (s_max * s_max),
+        }
+    }
+
+    fn check(self) -> Result<()> {
+        let (LearningRate::Value(v) | LearningRate::OverSmax2(v)) = self;
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(Error::invalid("alpha", v, "a finite learning rate > 0"))
+        }
+    }
+}
+
 /// What to validate.
 #[derive(Clone, Debug)]
 pub struct ValidateConfig {
@@ -69,8 +99,8 @@ pub struct ValidateConfig {
     pub y: Vec<f64>,
     /// Name of the target, for reports.
     pub signal: String,
-    /// Learning rate α.
-    pub alpha: f64,
+    /// Learning rate.
+    pub alpha: LearningRate,
     /// Checkpoints q, strictly increasing.
     pub qs: Vec<u64>,
     /// Evaluation grid (points in any order).
@@ -84,7 +114,7 @@ pub struct ValidateConfig {
 
 impl ValidateConfig {
     /// A configuration with the default evaluation grid, sanity-line budget and safety factor.
-    pub fn new(design: Design, y: Vec<f64>, alpha: f64, qs: Vec<u64>) -> Self {
+    pub fn new(design: Design, y: Vec<f64>, alpha: LearningRate, qs: Vec<u64>) -> Self {
         let (n, m) = (design.n(), design.m());
         ValidateConfig {
             eval_points: default_eval_points(n),
@@ -98,24 +128,20 @@ impl ValidateConfig {
         }
     }
 
+    /// The engine's batch (α resolved): one run, w and the evaluation grid recorded.
+    fn batch(&self, alpha: f64) -> GdBatch {
+        let mut b = GdBatch::new(vec![self.y.clone()], vec![alpha], self.qs.clone());
+        b.record_w = true;
+        b.eval_points = Some(self.eval_points.clone());
+        b
+    }
+
+    /// Everything that can be checked before the SVD: the batch's own rules
+    /// (lengths, finiteness, ordering of q) and the model's parameters.
     fn check(&self) -> Result<()> {
-        let n = self.design.n();
-        if self.y.len() != n {
-            return Err(Error::LengthMismatch {
-                what: "signal y (one value per sample)".into(),
-                expected: n,
-                got: self.y.len(),
-            });
-        }
-        ensure_finite("signal y", &self.y)?;
-        ensure_finite("evaluation grid", &self.eval_points)?;
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(Error::invalid(
-                "alpha",
-                self.alpha,
-                "a finite learning rate > 0",
-            ));
-        }
+        self.alpha.check()?;
+        self.batch(1.0)
+            .validate(self.design.n(), self.design.m(), None)?;
         if !(self.safety.is_finite() && self.safety > 0.0) {
             return Err(Error::invalid(
                 "safety factor",
@@ -128,20 +154,6 @@ impl ValidateConfig {
                 "evaluation grid",
                 "no points",
                 "at least one point",
-            ));
-        }
-        if self.qs.is_empty() {
-            return Err(Error::invalid(
-                "q",
-                "an empty list",
-                "at least one iteration count",
-            ));
-        }
-        if let Some(w) = self.qs.windows(2).find(|w| w[0] >= w[1]) {
-            return Err(Error::invalid(
-                "q",
-                format!("{} followed by {}", w[0], w[1]),
-                "strictly increasing iteration counts",
             ));
         }
         Ok(())
@@ -379,8 +391,13 @@ fn matvec_t(u: &Mat<f64>, v: &[f64]) -> Vec<f64> {
 }
 
 impl Reference {
-    fn new(cfg: &ValidateConfig, a: &Mat<f64>, a_eval: &Mat<f64>, svd: ThinSvd) -> Result<Self> {
-        let alpha = cfg.alpha;
+    fn new(
+        cfg: &ValidateConfig,
+        alpha: f64,
+        a: &Mat<f64>,
+        a_eval: &Mat<f64>,
+        svd: ThinSvd,
+    ) -> Result<Self> {
         let qs = &cfg.qs;
         let nq = qs.len();
         let c = matvec_t(&svd.u, &cfg.y);
@@ -465,7 +482,7 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
             "a design matrix with at least one non-zero entry (A is zero)",
         ));
     }
-    let alpha = cfg.alpha;
+    let alpha = cfg.alpha.resolve(s_max);
     let problem = Problem {
         design: d,
         a: a.as_ref(),
@@ -525,12 +542,10 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
             default_operator,
             engine.summation(),
         ));
-        return diverge(cfg, engine, &problem, report);
+        return diverge(cfg, alpha, engine, &problem, report);
     }
 
-    let mut batch = GdBatch::new(vec![cfg.y.clone()], vec![alpha], cfg.qs.clone());
-    batch.record_w = true;
-    batch.eval_points = Some(cfg.eval_points.clone());
+    let batch = cfg.batch(alpha);
     let traj = engine.run(&problem, &batch)?;
     let mut report = report_with(model_for(
         engine.precision(),
@@ -561,7 +576,7 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
         ));
     }
 
-    let mut refs = Reference::new(cfg, &a, &a_eval, svd)?;
+    let mut refs = Reference::new(cfg, alpha, &a, &a_eval, svd)?;
     if report.model.operator == Operator::GramF32 {
         let effect = model::gram_effect(
             d,
@@ -875,6 +890,7 @@ fn failures_of(
 /// α ≥ 2/s_max²: measure the growth instead of comparing.
 fn diverge(
     cfg: &ValidateConfig,
+    alpha: f64,
     engine: &dyn GdEngine,
     problem: &Problem<'_>,
     mut report: ValidateReport,
@@ -883,7 +899,7 @@ fn diverge(
     let x = report.alpha_s_max2;
     let mut batch = GdBatch::new(
         vec![cfg.y.clone()],
-        vec![cfg.alpha],
+        vec![alpha],
         DIVERGENCE_CHECKPOINTS.to_vec(),
     );
     batch.allow_unstable = true;
@@ -942,11 +958,11 @@ fn diverge(
         message: format!(
             "alpha = {:.6e} is beyond the stability limit 2/s_max^2 = {limit:.6e} (alpha*s_max^2 = {x:.4}): \
              gradient descent diverges along u_0; {measured_txt}; predicted |1 - alpha*s_max^2| = {predicted:.6}",
-            cfg.alpha
+            alpha
         ),
     });
     report.divergence = Some(DivergenceReport {
-        alpha: cfg.alpha,
+        alpha,
         limit,
         alpha_s_max2: x,
         predicted_growth: predicted,
