@@ -162,8 +162,8 @@ fn render(reports: &[CompareReport]) -> String {
                 } else {
                     format!("{} on {}", en.engine, en.device)
                 },
-                if en.software {
-                    "  [SOFTWARE adapter: timings say nothing about a GPU]"
+                if en.software && !en.engine.contains("software") {
+                    "  [software adapter: timings say nothing about a GPU]"
                 } else {
                     ""
                 }

@@ -312,20 +312,6 @@ fn render(r: &ValidateReport, show: usize) -> String {
     } else {
         let _ = writeln!(o, "engine:   {} on {}", r.engine, r.device);
     }
-    let md = &r.model;
-    let _ = writeln!(
-        o,
-        "model:    {:?} {:?} sums, operator {:?}, u = {:.3e}, eps_A = {:.3e} ({:.1} u), eps_A(eval) = {:.3e}, safety {}, SVD backward error {:.2e}",
-        md.precision,
-        md.summation,
-        md.operator,
-        md.u,
-        md.eps_a,
-        md.eps_a / md.u,
-        md.eps_a_eval,
-        md.safety,
-        md.svd_backward_error
-    );
     if let Some(d) = &r.divergence {
         let _ = writeln!(
             o,
@@ -342,6 +328,20 @@ fn render(r: &ValidateReport, show: usize) -> String {
         );
         return o;
     }
+    let md = &r.model;
+    let _ = writeln!(
+        o,
+        "model:    {:?} {:?} sums, operator {:?}, u = {:.3e}, eps_A = {:.3e} ({:.1} u), eps_A(eval) = {:.3e}, safety {}, SVD backward error {:.2e}",
+        md.precision,
+        md.summation,
+        md.operator,
+        md.u,
+        md.eps_a,
+        md.eps_a / md.u,
+        md.eps_a_eval,
+        md.safety,
+        md.svd_backward_error
+    );
     let _ = writeln!(
         o,
         "reference: gd_exact from the f64 thin SVD; eval grid {} points; f64 CPU sanity line {}",
