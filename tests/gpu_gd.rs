@@ -80,6 +80,20 @@ fn primal_matches_cpu_for_several_activations() {
         assert!(g.engine.contains("primal") && g.engine.contains(&ctx.adapter.name));
         let ag = assert_agree(&d.label(), &g, &c, nu, false);
         report(&format!("primal {}", d.label()), ag);
+        // End to end: against the f64 problem itself (grids, σ, y, α not
+        // rounded to f32). Reported, not asserted: it measures the rounding of
+        // the problem (error model, item 1), not the engine.
+        let a64 = d.matrix();
+        let cpu64 = cpu_gd::run(a64.as_ref(), &b, None, None).unwrap();
+        let e2e = cpu64
+            .checkpoints
+            .iter()
+            .zip(&g.checkpoints)
+            .flat_map(|(c, g)| {
+                (0..3).map(move |r| gdshrink::trajectory::rel_error(&g.f[r], &c.f[r]))
+            })
+            .fold(0.0, f64::max);
+        eprintln!("{:<40} end to end (f64 problem): f {e2e:.2e}", "");
     }
 }
 
@@ -114,8 +128,8 @@ fn record_w_eval_points_w0_and_q0() {
         // q = 0 is w0 itself and f0 = A w0.
         let cp0 = g.at(0).unwrap();
         let w0 = b.w0.as_ref().unwrap();
-        for r in 0..3 {
-            let want: Vec<f64> = w0[r].iter().map(|&v| v as f32 as f64).collect();
+        for (r, w0r) in w0.iter().enumerate() {
+            let want: Vec<f64> = w0r.iter().map(|&v| v as f32 as f64).collect();
             assert!(gdshrink::trajectory::rel_error(&cp0.w.as_ref().unwrap()[r], &want) < 1e-6);
         }
         assert_eq!(cp0.f_eval.as_ref().unwrap()[0].len(), 101);

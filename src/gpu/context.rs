@@ -137,6 +137,12 @@ pub struct GpuContext {
     pub max_binding: u64,
     /// Product kernels use shared-memory tiles (see [`GpuOptions::tiled`]).
     pub tiled: bool,
+    /// Most loop iterations one shader invocation may run, all loops together,
+    /// where the driver stops loops silently beyond a limit: llvmpipe/lavapipe
+    /// (`LP_MAX_TGSI_LOOP_ITERATIONS` = 65535, shared between every loop of a
+    /// shader). Set for software adapters; kernels then split their work so
+    /// that no invocation comes near it. `None`: no limit.
+    pub loop_limit: Option<u64>,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     pipelines: Mutex<HashMap<(String, String), Arc<wgpu::ComputePipeline>>>,
@@ -236,14 +242,17 @@ impl GpuContext {
                 u.get_or_insert_with(|| e.to_string());
             }
         }));
-        let device_limit =
-            (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let device_limit = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
         let max_binding = opts
             .max_binding_override
             .map_or(device_limit, |o| o.min(device_limit));
         let tiled = opts.tiled.unwrap_or(!summary.software);
+        let loop_limit = summary.software.then_some(65535);
         Ok(GpuContext {
             tiled,
+            loop_limit,
             device,
             queue,
             adapter: summary,
@@ -518,6 +527,48 @@ impl GpuContext {
         Ok(())
     }
 
+    /// Submits the encoder without waiting (validation and out-of-memory errors
+    /// of the submission are still typed errors naming `kernel`); wait for it
+    /// with [`GpuContext::map_f32_after`].
+    pub fn submit(
+        &self,
+        kernel: &str,
+        encoder: wgpu::CommandEncoder,
+    ) -> Result<wgpu::SubmissionIndex, GpuError> {
+        self.check_alive(kernel)?;
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let index = self.queue.submit(Some(encoder.finish()));
+        let v = pollster::block_on(val.pop());
+        let o = pollster::block_on(oom.pop());
+        if let Some(e) = o {
+            return Err(GpuError::OutOfMemory {
+                kernel: kernel.to_string(),
+                what: format!("submission ({e})"),
+                bytes: 0,
+            });
+        }
+        if let Some(e) = v {
+            return Err(GpuError::Validation {
+                kernel: kernel.to_string(),
+                message: e.to_string(),
+            });
+        }
+        Ok(index)
+    }
+
+    /// Maps the first `len` f32 of `staging` once submission `index` is done —
+    /// later submissions keep running — and unmaps it again.
+    pub fn map_f32_after(
+        &self,
+        kernel: &str,
+        staging: &wgpu::Buffer,
+        len: usize,
+        index: wgpu::SubmissionIndex,
+    ) -> Result<Vec<f32>, GpuError> {
+        self.map_with(kernel, staging, len, Some(index))
+    }
+
     /// Blocks until all submitted work is done.
     pub fn wait(&self, kernel: &str) -> Result<(), GpuError> {
         self.device
@@ -565,6 +616,16 @@ impl GpuContext {
         staging: &wgpu::Buffer,
         len: usize,
     ) -> Result<Vec<f32>, GpuError> {
+        self.map_with(kernel, staging, len, None)
+    }
+
+    fn map_with(
+        &self,
+        kernel: &str,
+        staging: &wgpu::Buffer,
+        len: usize,
+        index: Option<wgpu::SubmissionIndex>,
+    ) -> Result<Vec<f32>, GpuError> {
         if len == 0 {
             return Ok(Vec::new());
         }
@@ -574,7 +635,21 @@ impl GpuContext {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        self.wait(kernel)?;
+        match index {
+            None => self.wait(kernel)?,
+            Some(index) => {
+                self.device
+                    .poll(wgpu::PollType::Wait {
+                        submission_index: Some(index),
+                        timeout: None,
+                    })
+                    .map_err(|e| GpuError::DeviceLost {
+                        kernel: kernel.to_string(),
+                        reason: format!("poll failed: {e}"),
+                    })?;
+                self.check_alive(kernel)?;
+            }
+        }
         match rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {

@@ -5,17 +5,36 @@
 
 use std::sync::Arc;
 
-use super::shaders::{Kernel, Loader, SkinnyTile};
+use super::shaders::{Kernel, Loader};
 use super::{GpuContext, GpuError};
 use crate::activation::Activation;
 
 /// Largest workgroup count per dispatch dimension that every device accepts.
 pub(crate) const MAX_GROUPS: u32 = 65535;
-/// Reduction indices per split of a skinny product, at least (32 k-tiles).
-pub(crate) const MIN_SPLIT: usize = 512;
 /// Reduction length per Gram dispatch (longer ones are accumulated in pieces,
 /// so no single dispatch runs long enough to trip a driver watchdog).
 pub(crate) const GRAM_CHUNK: usize = 1 << 16;
+
+/// Reduction indices one invocation may cover under a loop limit (see
+/// [`GpuContext::loop_limit`]), counting every loop iteration of the kernel as
+/// if no loop were unrolled, with a safety factor of 2: `per_index` loop
+/// iterations per reduction index, `fixed` per invocation. A multiple of TK.
+pub(crate) fn max_reduction(ctx: &GpuContext, per_index: f64, fixed: f64) -> usize {
+    match ctx.loop_limit {
+        None => usize::MAX,
+        Some(limit) => {
+            let l = ((limit as f64 / 2.0 - fixed) / per_index).max(16.0) as usize;
+            (l / 16 * 16).max(16)
+        }
+    }
+}
+
+/// Gram reduction chunk for this context.
+fn gram_chunk(ctx: &GpuContext) -> usize {
+    // Per reduction index: 1/16 of (k-tile loop + 4 loads + 16·(1 + 4·(1 + 4))
+    // multiply-adds + 16 Kahan steps) ≈ 22.4 iterations.
+    GRAM_CHUNK.min(max_reduction(ctx, 22.4, 64.0))
+}
 
 const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_SRC)
@@ -30,6 +49,19 @@ pub(crate) struct Dispatch {
 }
 
 impl Dispatch {
+    /// A launch of `pipeline` with `bind` as group 0 over `groups` workgroups.
+    pub(crate) fn new(
+        pipeline: Arc<wgpu::ComputePipeline>,
+        bind: wgpu::BindGroup,
+        groups: [u32; 3],
+    ) -> Self {
+        Dispatch {
+            pipeline,
+            bind,
+            groups,
+        }
+    }
+
     /// Records the launch into a compute pass.
     pub(crate) fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
         pass.set_pipeline(&self.pipeline);
@@ -194,14 +226,14 @@ pub(crate) enum Operand<'a> {
 }
 
 impl Operand<'_> {
-    fn shape(&self) -> (usize, usize) {
+    pub(crate) fn shape(&self) -> (usize, usize) {
         match self {
             Operand::Stored(b) => (b.rows, b.cols),
             Operand::Free { rows, cols, .. } => (*rows, *cols),
         }
     }
 
-    fn loader(&self) -> Loader {
+    pub(crate) fn loader(&self) -> Loader {
         match self {
             Operand::Stored(_) => Loader::Stored,
             Operand::Free { .. } => Loader::Free,
@@ -209,7 +241,7 @@ impl Operand<'_> {
     }
 
     /// `(row0, rows)` of each block (one block spanning everything when free).
-    fn spans(&self) -> Vec<(usize, usize)> {
+    pub(crate) fn spans(&self) -> Vec<(usize, usize)> {
         match self {
             Operand::Stored(b) => b.blocks.iter().map(|k| (k.row0, k.rows)).collect(),
             Operand::Free { rows, .. } => vec![(0, *rows)],
@@ -217,241 +249,11 @@ impl Operand<'_> {
     }
 }
 
-/// A planned skinny product `P = op(M) · X` (op = identity or transpose) over B
-/// columns: its launches and the partial slots they fill.
-#[derive(Clone, Debug)]
-pub(crate) struct SkinnyPlan {
-    calls: Vec<SkinnyCall>,
-    tile: SkinnyTile,
-    transposed: bool,
-    direct: bool,
-    loader: Loader,
-    /// Partial slots to sum in the finish kernel.
-    pub slots: usize,
-    /// Elements per slot = outputs × B.
-    pub p_stride: usize,
-    /// Number of outputs (rows of op(M)).
-    pub n_out: usize,
-}
-
-#[derive(Clone, Debug)]
-struct SkinnyCall {
-    block: usize,
-    params: [u32; 16],
-    groups: [u32; 3],
-}
-
-impl SkinnyPlan {
-    /// Elements of the partial buffer this plan needs.
-    pub(crate) fn partial_len(&self) -> usize {
-        self.slots * self.p_stride
-    }
-
-    /// Plans `op(M)·X` for `op` = M (`transposed` false: outputs are rows of M)
-    /// or Mᵀ (outputs are columns). Splits the reduction so that about
-    /// `target_groups` workgroups run, each split ≥ [`MIN_SPLIT`] long, and the
-    /// partial buffer holds at most `max_partial` elements (at least one slot
-    /// per block).
-    pub(crate) fn new(
-        op: &Operand<'_>,
-        transposed: bool,
-        nb: usize,
-        target_groups: usize,
-        max_partial: usize,
-        direct: bool,
-    ) -> Self {
-        let (rows, cols) = op.shape();
-        let tile = SkinnyTile::for_columns(nb);
-        let spans = op.spans();
-        let n_out = if transposed { cols } else { rows };
-        let p_stride = n_out * nb;
-        let tiles_b = nb.div_ceil(tile.bt() as usize);
-        let max_slots = (max_partial / p_stride.max(1)).max(spans.len());
-        let per_block_cap = if transposed {
-            (max_slots / spans.len()).max(1)
-        } else {
-            max_slots
-        };
-        let mut calls = Vec::new();
-        let mut slot = 0usize;
-        let mut slots_total = 0usize;
-        for (bi, &(row0, brows)) in spans.iter().enumerate() {
-            let (d_out, d_red, o0, r0) = if transposed {
-                (cols, brows, 0, row0)
-            } else {
-                (brows, cols, row0, 0)
-            };
-            // Workgroups per split: output tiles × column tiles (tiled), or
-            // 64 invocations over outputs × column groups (streaming).
-            let (gx, gy) = if direct {
-                let n_cb = nb.div_ceil(tile.rb as usize);
-                ((d_out * n_cb).div_ceil(64).max(1), 1)
-            } else {
-                (d_out.div_ceil(tile.ti() as usize).max(1), tiles_b)
-            };
-            let want = target_groups.div_ceil(gx * gy).max(1);
-            let max_by_len = (d_red / MIN_SPLIT).max(1);
-            let splits0 = want.min(max_by_len).min(per_block_cap).max(1);
-            let tk = SkinnyTile::TK as usize;
-            let split_len = d_red.div_ceil(splits0).next_multiple_of(tk).max(tk);
-            let splits = d_red.div_ceil(split_len).max(1);
-            let slot0 = if transposed { slot } else { 0 };
-            let ld = cols;
-            calls.push(SkinnyCall {
-                block: bi,
-                params: [
-                    d_out as u32,
-                    d_red as u32,
-                    nb as u32,
-                    split_len as u32,
-                    slot0 as u32,
-                    p_stride as u32,
-                    o0 as u32,
-                    r0 as u32,
-                    ld as u32,
-                    0,
-                    0, // σ, filled in at realisation
-                    0, // epilogue flags, c_y, c_p: filled in at realisation
-                    0,
-                    0,
-                    0,
-                    0,
-                ],
-                groups: [(gx as u32).min(MAX_GROUPS), gy as u32, splits as u32],
-            });
-            if transposed {
-                slot += splits;
-                slots_total = slot;
-            } else {
-                slots_total = slots_total.max(splits);
-            }
-        }
-        SkinnyPlan {
-            calls,
-            tile,
-            transposed,
-            direct,
-            loader: op.loader(),
-            slots: slots_total,
-            p_stride,
-            n_out,
-        }
-    }
-
-    /// Pipelines and bind groups for this plan: reads `op` and `x`, writes the
-    /// raw split sums to `partial`, or — with `epilogue` (one slot only) — the
-    /// finished values (see `shaders/skinny.wgsl`).
-    fn realize(
-        &self,
-        ctx: &GpuContext,
-        act: Activation,
-        op: &Operand<'_>,
-        x: &wgpu::Buffer,
-        partial: &wgpu::Buffer,
-        d: &Dummies,
-        epilogue: Option<&Finish<'_>>,
-    ) -> Result<Vec<Dispatch>, GpuError> {
-        let kernel = Kernel::Skinny {
-            loader: self.loader,
-            tile: self.tile,
-            transposed: self.transposed,
-            direct: self.direct,
-        };
-        let name = kernel.name();
-        let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), kernel.entry())?;
-        let mut out = Vec::with_capacity(self.calls.len());
-        for call in &self.calls {
-            let mut params = call.params;
-            if let Operand::Free { sigma, .. } = op {
-                params[10] = sigma.to_bits();
-            }
-            let (target, yin, alpha, dst) = match epilogue {
-                None => (partial, &d.read, &d.read, &d.write2),
-                Some(fin) => {
-                    let mut epi = 1u32;
-                    if fin.y.is_some() {
-                        epi |= 2;
-                    }
-                    if fin.out.is_some() {
-                        epi |= 4;
-                    }
-                    if fin.update.is_some() {
-                        epi |= 8;
-                    }
-                    if fin.update.is_some_and(|u| u.2) {
-                        epi |= 16;
-                    }
-                    params[11] = epi;
-                    params[12] = fin.y.map_or(0.0f32, |(_, c)| c).to_bits();
-                    params[13] = fin.c_p.to_bits();
-                    (
-                        fin.out.unwrap_or(&d.write),
-                        fin.y.map_or(&d.read, |(b, _)| b),
-                        fin.alpha.unwrap_or(&d.read),
-                        fin.update.map_or(&d.write2, |u| u.0),
-                    )
-                }
-            };
-            let u = ctx.uniform(&name, &params)?;
-            let mut entries: Vec<(u32, &wgpu::Buffer)> = vec![(0, &u), (1, x), (2, target)];
-            match op {
-                Operand::Stored(m) => entries.push((3, &m.blocks[call.block].buf)),
-                Operand::Free { xs, bs, .. } => {
-                    entries.push((3, xs));
-                    entries.push((4, bs));
-                }
-            }
-            entries.push((5, yin));
-            entries.push((6, alpha));
-            entries.push((7, dst));
-            let bind = ctx.bind_group(&name, &pipeline, &entries)?;
-            out.push(Dispatch {
-                pipeline: pipeline.clone(),
-                bind,
-                groups: call.groups,
-            });
-        }
-        Ok(out)
-    }
-}
-
-/// `op(M)·X` followed by the finish step `fin` (its sizes and partial fields
-/// are taken from `plan`): one fused launch when the reduction is not split and
-/// `fuse` allows it (the update target must not be X), else the split product
-/// plus the finish kernel.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn product(
-    ctx: &GpuContext,
-    act: Activation,
-    op: &Operand<'_>,
-    plan: &SkinnyPlan,
-    x: &wgpu::Buffer,
-    partial: &wgpu::Buffer,
-    fin: Finish<'_>,
-    dummies: &Dummies,
-    fuse: bool,
-) -> Result<Vec<Dispatch>, GpuError> {
-    let fin = Finish {
-        n: plan.n_out * fin.nb,
-        slots: plan.slots,
-        p_stride: plan.p_stride,
-        partial: Some(partial),
-        ..fin
-    };
-    let in_place = fin.update.is_none_or(|u| u.1.is_none());
-    if plan.slots == 1 && fuse && in_place {
-        return plan.realize(ctx, act, op, x, partial, dummies, Some(&fin));
-    }
-    let mut v = plan.realize(ctx, act, op, x, partial, dummies, None)?;
-    v.push(fin.realize(ctx, dummies)?);
-    Ok(v)
-}
-
 /// Small buffers bound where a kernel's optional input or output is unused.
 pub(crate) struct Dummies {
-    read: wgpu::Buffer,
-    write: wgpu::Buffer,
-    write2: wgpu::Buffer,
+    pub(crate) read: wgpu::Buffer,
+    pub(crate) write: wgpu::Buffer,
+    pub(crate) write2: wgpu::Buffer,
 }
 
 impl Dummies {
@@ -678,7 +480,7 @@ pub(crate) fn gram(
                 let n2 = out.cols;
                 let mut r_off = 0;
                 while r_off < n_red_total {
-                    let len = GRAM_CHUNK.min(n_red_total - r_off);
+                    let len = gram_chunk(ctx).min(n_red_total - r_off);
                     let p = params(ob.rows, n2, len, 0, r_off > 0, ob.row0, 0, 0, r_off, *sigma);
                     let u = ctx.uniform(&name, &p)?;
                     let bind = ctx.bind_group(
@@ -701,7 +503,7 @@ pub(crate) fn gram(
                     for ab in &m.blocks {
                         let mut r_off = 0;
                         while r_off < ab.rows {
-                            let len = GRAM_CHUNK.min(ab.rows - r_off);
+                            let len = gram_chunk(ctx).min(ab.rows - r_off);
                             let p = params(
                                 ob.rows, out.cols, len, 0, !first, ob.row0, 0, m.cols, r_off, 0.0,
                             );
@@ -734,7 +536,7 @@ pub(crate) fn gram(
                     for q_blk in &m.blocks {
                         let mut r_off = 0;
                         while r_off < m.cols {
-                            let len = GRAM_CHUNK.min(m.cols - r_off);
+                            let len = gram_chunk(ctx).min(m.cols - r_off);
                             let p = params(
                                 ob.rows,
                                 q_blk.rows,

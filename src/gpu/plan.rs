@@ -88,11 +88,27 @@ pub struct Plan {
     pub chunk: u64,
     /// The cost model's numbers.
     pub costs: Costs,
+    /// Flops of one GD step of the chosen strategy (η evaluations counted as
+    /// [`ETA_FLOPS`] each).
+    pub step_flops: f64,
+    /// Bytes one GD step must move at least (matrices read once per product,
+    /// B-column states read and written): the "effective" bandwidth basis.
+    pub step_bytes: f64,
     /// One line on why.
     pub reason: String,
 }
 
 /// Resolves `opts.strategy` for this design and batch.
+///
+/// ```no_run
+/// use gdshrink::{Activation, Design, GdBatch, gpu};
+/// let ctx = gpu::GpuContext::new(&gpu::GpuOptions::default())?;
+/// let d = Design::linspace(Activation::Relu, 1.0, 256, 1024)?;
+/// let batch = GdBatch::new(vec![vec![0.0; 256]; 8], vec![1e-6; 8], vec![10_000]);
+/// let p = gpu::plan(&ctx, &d, &batch, &gpu::GpuGdOptions::default())?;
+/// println!("{} — {}", p.strategy, p.reason); // dual: q·B ≫ min(N, M)
+/// # Ok::<(), gdshrink::Error>(())
+/// ```
 pub fn plan(
     ctx: &GpuContext,
     design: &Design,
@@ -198,7 +214,16 @@ pub fn plan(
         _ => false,
     };
     let store_eval = e > 0.0 && strategy == Strategy::Primal && bytes_eval <= budget;
+    let state = |len: f64, touches: f64| 4.0 * len * nb * touches;
+    let (step_flops, step_bytes) = match (strategy, samples) {
+        (Strategy::Primal, _) => (per_iter_primal, 8.0 * n * m + state(n, 2.0) + state(m, 3.0)),
+        (Strategy::Dual, true) => (per_iter_dual, 4.0 * d * d + state(n, 5.0)),
+        (Strategy::Dual, false) => (per_iter_dual, 4.0 * d * d + state(m, 4.0)),
+        _ => (per_iter_free, state(n, 2.0) + state(m, 3.0)),
+    };
     Ok(Plan {
+        step_flops,
+        step_bytes,
         strategy,
         dual: (strategy == Strategy::Dual).then_some(if samples {
             DualSpace::Samples
