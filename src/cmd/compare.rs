@@ -12,6 +12,7 @@ use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::io::Table;
 use gdshrink::validate::{CpuEngine, GdEngine, GpuEngine};
 
+use super::validate::sci as e;
 use super::{ModelArgs, OutputArgs, TrainArgs};
 
 /// A GD engine to time.
@@ -120,16 +121,6 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let human = render(&reports);
     let json = serde_json::to_value(&reports)?;
     args.output.emit(&human, &json, &table(&reports))
-}
-
-fn e(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v == 0.0 {
-        "0".into()
-    } else {
-        format!("{v:.2e}")
-    }
 }
 
 fn secs(v: f64) -> String {

@@ -263,7 +263,8 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn e(v: f64) -> String {
+/// A number for the tables: 3 significant digits, `0` and `nan` spelled out.
+pub fn sci(v: f64) -> String {
     if v.is_nan() {
         "nan".into()
     } else if v == 0.0 {
@@ -276,8 +277,8 @@ fn e(v: f64) -> String {
 fn cell(m: &Measured) -> String {
     format!(
         "{:>9} {:>9} {:<4}",
-        e(m.err),
-        e(m.tol.rel),
+        sci(m.err),
+        sci(m.tol.rel),
         if m.ok { "ok" } else { "FAIL" }
     )
 }
@@ -340,7 +341,7 @@ fn render(r: &ValidateReport, show: usize) -> String {
         md.eps_a / md.u,
         md.eps_a_eval,
         md.safety,
-        md.svd_backward_error
+        md.problem.svd_backward_error
     );
     let _ = writeln!(
         o,
@@ -373,7 +374,7 @@ fn render(r: &ValidateReport, show: usize) -> String {
     for c in &r.checkpoints {
         let (cf, cw) = c
             .cpu
-            .map_or(("-".into(), "-".into()), |x| (e(x.f.err), e(x.w.err)));
+            .map_or(("-".into(), "-".into()), |x| (sci(x.f.err), sci(x.w.err)));
         let _ = writeln!(
             o,
             "{:>8} | {} | {} | {} | {:>9} {:>9} | {:>9} {:>9} | {:>8}",
@@ -381,8 +382,8 @@ fn render(r: &ValidateReport, show: usize) -> String {
             cell(&c.engine.f),
             cell(&c.engine.f_eval),
             cell(&c.engine.w),
-            e(c.flow_gap.f),
-            e(c.flow_gap.w),
+            sci(c.flow_gap.f),
+            sci(c.flow_gap.w),
             cf,
             cw,
             c.resolved
@@ -407,7 +408,7 @@ fn render(r: &ValidateReport, show: usize) -> String {
         for &k in &ks {
             let first = r.directions.iter().find(|d| d.q == qs[0] && d.k == k);
             let Some(d0) = first else { continue };
-            let mut line = format!("{:>6} {:>10} {:>10}", k, e(d0.s / r.s_max), e(d0.uty));
+            let mut line = format!("{:>6} {:>10} {:>10}", k, sci(d0.s / r.s_max), sci(d0.uty));
             for q in &qs {
                 if let Some(d) = r.directions.iter().find(|d| d.q == *q && d.k == k) {
                     // `+ 0.0` turns −0 into 0.
@@ -482,9 +483,9 @@ fn render_suite(s: Suite, reports: &[ValidateReport]) -> String {
             worst_ratio(r, |s| s.f),
             worst_ratio(r, |s| s.f_eval),
             worst_ratio(r, |s| s.w),
-            e(maxe(|c| c.engine.f.err)),
-            e(maxe(|c| c.engine.w.err)),
-            e(last.map_or(f64::NAN, |c| c.flow_gap.f)),
+            sci(maxe(|c| c.engine.f.err)),
+            sci(maxe(|c| c.engine.w.err)),
+            sci(last.map_or(f64::NAN, |c| c.flow_gap.f)),
             if r.passed { "pass" } else { "FAIL" }
         );
     }

@@ -174,28 +174,17 @@ pub struct ErrorModel {
     pub eps_a_eval: f64,
     /// ‖Ã − A‖₂ (absolute).
     pub delta_a_two: f64,
-    /// Backward error of the reference SVD, ‖A − USVᵀ‖_F/‖A‖_F.
-    pub svd_backward_error: f64,
-    /// N.
-    pub n: usize,
-    /// M.
-    pub m: usize,
-    /// α.
-    pub alpha: f64,
-    /// s_max = ‖A‖₂.
-    pub s_max: f64,
-    /// ‖A‖_F.
-    pub a_fro: f64,
-    /// ‖A_e‖₂ (evaluation grid).
-    pub a_eval_two: f64,
+    /// Sizes and norms of the problem.
+    #[serde(flatten)]
+    pub problem: ModelInputs,
 }
 
 /// Inputs of [`ErrorModel::new`] that come from the problem.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize)]
 pub struct ModelInputs {
-    /// N, M.
+    /// N.
     pub n: usize,
-    /// Width.
+    /// M.
     pub m: usize,
     /// α.
     pub alpha: f64,
@@ -223,15 +212,7 @@ impl ErrorModel {
         safety: f64,
     ) -> Self {
         let u = precision.unit_roundoff();
-        let ModelInputs {
-            n,
-            m,
-            alpha,
-            s_max,
-            a_fro,
-            a_eval_two,
-            svd_backward_error: e_svd,
-        } = inputs;
+        let (e_svd, a_fro) = (inputs.svd_backward_error, inputs.a_fro);
         let (eps_a, eps_a_eval, delta_a_two) = match (operator, rounding, rounding_eval) {
             (Operator::ExactF64, _, _) | (_, None, _) | (_, _, None) => {
                 let e = e_svd.max(u);
@@ -255,26 +236,21 @@ impl ErrorModel {
             eps_a,
             eps_a_eval,
             delta_a_two,
-            svd_backward_error: e_svd,
-            n,
-            m,
-            alpha,
-            s_max,
-            a_fro,
-            a_eval_two,
+            problem: inputs,
         }
     }
 
     /// Tolerances of the three spaces at one checkpoint.
     pub fn tolerances(&self, r: &RefNorms) -> SpaceTolerances {
         let u = self.u;
+        let p = &self.problem;
         let sq = (r.q as f64).sqrt();
         let qf = r.q as f64;
-        let sm = self.summation.gamma(self.m);
-        let sn = self.summation.gamma(self.n);
+        let sm = self.summation.gamma(p.m);
+        let sn = self.summation.gamma(p.n);
         // Matrix terms: first-order estimates, or twice the computed effect of
         // the rounded Gram operator.
-        let red_w_primal = sn * u * self.alpha * self.a_fro * r.p_sum;
+        let red_w_primal = sn * u * p.alpha * p.a_fro * r.p_sum;
         let (mat_f, mat_fe, mat_w, red_f, red_w, acc_w) = match (self.operator, r.gram) {
             (Operator::GramF32, Some(g)) => {
                 // The sample-space dual rebuilds w = Ãᵀc, an N-term sum over a c
@@ -290,13 +266,13 @@ impl ErrorModel {
                     2.0 * g.w,
                     self.summation.gamma(g.dim) * u * g.abs_gram_x,
                     red_w,
-                    sq * u * self.alpha * self.s_max * r.s_sum_norm,
+                    sq * u * p.alpha * p.s_max * r.s_sum_norm,
                 )
             }
             _ => (
                 2.0 * self.eps_a * r.abs_aw,
                 2.0 * self.eps_a_eval * r.abs_aew,
-                self.alpha * self.delta_a_two * r.s_sum_norm,
+                p.alpha * self.delta_a_two * r.s_sum_norm,
                 sm * u * r.abs_aw,
                 red_w_primal,
                 qf * u * r.w_norm,
@@ -305,7 +281,7 @@ impl ErrorModel {
         // f on the evaluation grid is A_e·w: it inherits w's reduction error.
         let red_fe = sm * u * r.abs_aew
             + if self.operator == Operator::GramF32 {
-                self.a_eval_two * red_w
+                p.a_eval_two * red_w
             } else {
                 0.0
             };
@@ -314,14 +290,14 @@ impl ErrorModel {
             r.f_norm,
             mat_f,
             red_f,
-            sq * u * self.s_max * r.w_norm,
+            sq * u * p.s_max * r.w_norm,
         );
         let f_eval = Tolerance::new(
             self.safety,
             r.f_eval_norm,
             mat_fe,
             red_fe,
-            sq * u * self.a_eval_two * r.w_norm,
+            sq * u * p.a_eval_two * r.w_norm,
         );
         let w = Tolerance::new(self.safety, r.w_norm, mat_w, red_w, acc_w);
         SpaceTolerances { f, f_eval, w }
