@@ -106,7 +106,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let mut reports = Vec::with_capacity(designs.len());
     for design in designs {
         let y = args.train.signal.values(&design.x)?;
-        let alpha = super::validate::learning_rate(&args.train, design.n())?;
+        let alpha = super::validate::learning_rate(&args.train, design.n());
         eprintln!("compare: {} ...", design.label());
         let cfg = CompareConfig {
             design,

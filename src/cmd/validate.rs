@@ -153,12 +153,12 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
 }
 
 /// `--alpha` (with `--nt`) as a learning rate the library resolves once it has s_max.
-pub fn learning_rate(train: &TrainArgs, n: usize) -> Result<LearningRate> {
-    Ok(match train.alpha {
+pub fn learning_rate(train: &TrainArgs, n: usize) -> LearningRate {
+    match train.alpha {
         AlphaSpec::Auto => LearningRate::OverSmax2(1.0),
-        // A fixed value does not involve s_max; TrainArgs applies --nt and checks it.
-        AlphaSpec::Value(_) => LearningRate::Value(train.alpha(f64::NAN, n)?),
-    })
+        AlphaSpec::Value(v) if train.nt => LearningRate::Value(gdshrink::mask::alpha_from_nt(v, n)),
+        AlphaSpec::Value(v) => LearningRate::Value(v),
+    }
 }
 
 fn config_for(
@@ -189,7 +189,7 @@ fn config_for(
 
 fn run_one(args: &ValidateArgs, engine: &dyn GdEngine) -> Result<()> {
     let design = args.model.design()?;
-    let alpha = learning_rate(&args.train, design.n())?;
+    let alpha = learning_rate(&args.train, design.n());
     let cfg = config_for(args, design, alpha, args.train.q.0.clone())?;
     let report = validate(&cfg, engine)?;
     if let Some(path) = &args.plot {
