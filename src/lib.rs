@@ -20,6 +20,7 @@
 //! Conventions are in the README and `SPEC` sections cited in each module.
 
 pub mod activation;
+pub mod compare;
 pub mod cpu_gd;
 pub mod design;
 pub mod error;
@@ -33,6 +34,7 @@ pub mod qk;
 pub mod signal;
 pub mod spectrum;
 pub mod trajectory;
+pub mod validate;
 
 pub use activation::Activation;
 pub use design::Design;
