@@ -13,11 +13,10 @@ use clap::{Args, ValueEnum};
 use gdshrink::design::Design;
 use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::io::Table;
-use gdshrink::mask;
 use gdshrink::validate::suite::{self, Suite};
 use gdshrink::validate::{
     CpuEngine, GdEngine, GpuEngine, LearningRate, Measured, RESOLVE, SAFETY, ValidateConfig,
-    ValidateReport, default_cpu_check_q_max, validate,
+    ValidateReport, default_cpu_check_q_max, mask_figure, validate,
 };
 
 use super::{AlphaSpec, ModelArgs, OutputArgs, TrainArgs};
@@ -97,6 +96,12 @@ fn parse_cpu_check(s: &str) -> std::result::Result<CpuCheck, String> {
 
 /// Flags of `gdshrink validate`.
 #[derive(Args, Debug)]
+#[command(after_help = "Files:\n  \
+    --out FILE.csv|FILE.npy  one row per (checkpoint, direction): q, k, s, s_rel, uty, m_exact, \
+    m_flow, m_hat, m_hat_cpu, resolved, tol; beside it FILE-checkpoints.csv|.npy, one row per \
+    checkpoint (errors, tolerances, flow gap, loss). With --suite: one row per (case, checkpoint).\n  \
+    --plot FILE  FILE.png and FILE.svg: m_hat_k (dots) against m(s) over s/s_0 (not with --suite).\n\
+    Example: gdshrink validate -a tanh --n 256 --m 1024 --q 1,10,100,1000 --out v.csv --plot mask")]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub model: ModelArgs,
@@ -124,8 +129,10 @@ pub struct ValidateArgs {
     /// Multiply every tolerance by this factor (the model's own safety factor is 2).
     #[arg(long, default_value_t = 1.0)]
     pub tol_scale: f64,
-    /// Write the figure of the empirical mask m̂_k against m(s_k) (log s axis) to FILE.svg.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Draw the empirical mask m̂_k (dots) against m(s) (gd_exact solid, gd_flow
+    /// dashed) over s/s_0 on a log axis, one colour per q: writes FILE.png and
+    /// FILE.svg (an extension of FILE is replaced).
+    #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
     /// Directions shown in the table (log-spaced k); --json and --out hold all.
     #[arg(long, default_value_t = 12)]
@@ -192,12 +199,13 @@ fn run_one(args: &ValidateArgs, engine: &dyn GdEngine) -> Result<()> {
     let alpha = learning_rate(&args.train, design.n());
     let cfg = config_for(args, design, alpha, args.train.q.0.clone())?;
     let report = validate(&cfg, engine)?;
-    if let Some(path) = &args.plot {
-        write_mask_plot(path, &report)?;
-    }
     let mut human = render(&report, args.show_directions);
     if let Some(path) = &args.plot {
-        let _ = writeln!(human, "wrote {}", path.display());
+        let files = mask_figure(&report)
+            .save(path)
+            .with_context(|| format!("writing --plot {}", path.display()))?;
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let _ = writeln!(human, "wrote {}", names.join(", "));
     }
     let json = serde_json::to_value(&report)?;
     if let Some(out) = &args.output.out {
@@ -583,104 +591,6 @@ fn suite_table(reports: &[ValidateReport]) -> Table {
     t.push("flow_gap_f", col(&|_, _, c| c.flow_gap.f));
     t.push("passed", col(&|_, r, _| f64::from(u8::from(r.passed))));
     t
-}
-
-/// The paper's Fig. 1/2 measured on real GD: m(s) = gd_exact (lines) and the
-/// empirical m̂_k at the resolved directions (dots) against s/s_0 on a log
-/// axis, one colour per checkpoint; gd_flow as a faint line. SVG, no font
-/// needed (legend drawn by hand). The one place that plots: swap in the
-/// project's plotting helper here when it exists.
-fn write_mask_plot(path: &Path, r: &ValidateReport) -> Result<()> {
-    const PALETTE: [(u8, u8, u8); 8] = [
-        (31, 119, 180),
-        (255, 127, 14),
-        (44, 160, 44),
-        (214, 39, 40),
-        (148, 103, 189),
-        (140, 86, 75),
-        (227, 119, 194),
-        (127, 127, 127),
-    ];
-    use plotters::prelude::*;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if !ext.eq_ignore_ascii_case("svg") {
-        bail!(
-            "--plot {}: the figure is written as SVG; give a path ending in .svg",
-            path.display()
-        );
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
-    }
-    let rows: Vec<_> = r.directions.iter().filter(|d| d.s > 0.0).collect();
-    let s_lo = rows
-        .iter()
-        .filter(|d| d.resolved)
-        .map(|d| d.s / r.s_max)
-        .fold(1.0f64, f64::min)
-        .max(1e-12)
-        / 2.0;
-    let y_hi = rows
-        .iter()
-        .filter(|d| d.resolved)
-        .map(|d| d.m_hat.max(d.m_exact))
-        .fold(1.0f64, f64::max)
-        .min(3.0)
-        + 0.1;
-    let qs: Vec<u64> = r.checkpoints.iter().map(|c| c.q).collect();
-    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(40)
-            .margin_right(20)
-            .x_label_area_size(45)
-            .y_label_area_size(55)
-            .build_cartesian_2d((s_lo..1.0f64).log_scale(), -0.05f64..y_hi)?;
-        chart
-            .configure_mesh()
-            .x_desc("s_k / s_0")
-            .y_desc("mask m")
-            .draw()?;
-        let grid: Vec<f64> = (0..=300)
-            .map(|i| s_lo * (1.0 / s_lo).powf(i as f64 / 300.0))
-            .collect();
-        for (i, &q) in qs.iter().enumerate() {
-            let (r8, g8, b8) = PALETTE[i % PALETTE.len()];
-            let color = RGBColor(r8, g8, b8).to_rgba();
-            let s_of = |x: f64| x * r.s_max;
-            chart.draw_series(LineSeries::new(
-                grid.iter()
-                    .map(|&x| (x, mask::gd_flow(s_of(x), r.alpha, q as f64))),
-                color.mix(0.3),
-            ))?;
-            chart.draw_series(LineSeries::new(
-                grid.iter()
-                    .map(|&x| (x, mask::gd_exact(s_of(x), r.alpha, q))),
-                color.stroke_width(2),
-            ))?;
-            chart.draw_series(
-                rows.iter()
-                    .filter(|d| d.q == q && d.resolved)
-                    .map(|d| Circle::new((d.s / r.s_max, d.m_hat), 3, color.filled())),
-            )?;
-            let y = 50 + 18 * i as i32;
-            root.draw(&Rectangle::new([(80, y), (100, y + 10)], color.filled()))?;
-            root.draw(&Text::new(format!("q = {q}"), (106, y), ("sans-serif", 13)))?;
-        }
-        root.draw(&Text::new(
-            format!(
-                "{} — {}: lines m(s) = 1 − (1 − αs²)^q, dots m̂_k = u_kᵀf_q / u_kᵀy (resolved k), faint: gd_flow",
-                r.design, r.engine
-            ),
-            (20, 12),
-            ("sans-serif", 13),
-        ))?;
-        root.present()?;
-        Ok(())
-    };
-    draw().map_err(|e| anyhow::anyhow!("writing the plot {}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -21,8 +21,11 @@
 //! A learning rate at or beyond the stability limit 2/s_max² is not compared:
 //! the run is made to measure the growth of ‖y − A w‖ per iteration, reported
 //! next to the predicted |1 − α s_max²|, and the report fails.
+//!
+//! [`mask_figure`] draws m̂_k against m(s_k) from a report (PNG and SVG).
 
 pub mod engine;
+pub mod figure;
 pub mod model;
 pub mod suite;
 
@@ -30,6 +33,7 @@ use faer::Mat;
 use serde::Serialize;
 
 pub use engine::{CpuEngine, GdEngine, GpuEngine, Operator, Precision, Problem, Summation};
+pub use figure::mask_figure;
 pub use model::{ErrorModel, RESOLVE, SAFETY, SpaceTolerances, Tolerance};
 
 use crate::design::Design;
