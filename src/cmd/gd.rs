@@ -1,6 +1,7 @@
 //! `gdshrink gd`: full-batch gradient descent, literally iterated,
 //! w_{q+1} = w_q + α Aᵀ(y − A w_q) from w_0 = 0, on the CPU (f64 reference,
-//! [`gdshrink::cpu_gd`]) or the GPU (f32, [`gdshrink::gpu::run_gd`]).
+//! [`gdshrink::cpu_gd`]) or the GPU (f32, [`gdshrink::gpu::run_gd`]); a
+//! progress bar on stderr (iterations done) when stderr is a terminal.
 //!
 //! Runs: every (signal, α) pair of `--signal` × `--alpha`, signal-major
 //! (run = signal_index · #alphas + alpha_index), all in one batch on one A.
@@ -134,10 +135,15 @@ pub fn run(args: &GdArgs) -> Result<()> {
                 ..GpuOptions::default()
             })
             .map_err(Error::from)?;
-            let sp = spinner(&format!("gradient descent on {}", ctx.adapter.name));
+            let pb = progress_bar(
+                batch.q_max(),
+                &format!("gradient descent (gpu-f32, {})", ctx.adapter.name),
+            );
             let opts = gpu_options(args.strategy.unwrap_or_default(), s_max);
-            let r = gpu::run_gd(&ctx, &design, &batch, &opts);
-            sp.finish_and_clear();
+            let r = gpu::run_gd_with_progress(&ctx, &design, &batch, &opts, &mut |q| {
+                pb.set_position(q)
+            });
+            pb.finish_and_clear();
             (r, Some(ctx))
         }
     };

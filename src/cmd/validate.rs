@@ -13,13 +13,15 @@ use clap::{Args, ValueEnum};
 use gdshrink::design::Design;
 use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::io::Table;
+use gdshrink::trajectory::{GdBatch, Trajectory};
 use gdshrink::validate::suite::{self, Suite};
 use gdshrink::validate::{
-    CpuEngine, GdEngine, GpuEngine, LearningRate, Measured, RESOLVE, SAFETY, ValidateConfig,
-    ValidateReport, default_cpu_check_q_max, mask_figure, validate,
+    CpuEngine, GdEngine, GpuEngine, LearningRate, Measured, Operator, Precision, Problem, RESOLVE,
+    SAFETY, Summation, ValidateConfig, ValidateReport, default_cpu_check_q_max, mask_figure,
+    validate,
 };
 
-use super::{AlphaSpec, ModelArgs, OutputArgs, TrainArgs};
+use super::{AlphaSpec, ModelArgs, OutputArgs, TrainArgs, progress_bar};
 
 /// Where gradient descent runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -57,6 +59,60 @@ impl EngineArgs {
         GpuContext::new(&opts).map(Some).context(
             "--device gpu needs a GPU adapter (use --device cpu to run the f64 reference alone)",
         )
+    }
+}
+
+/// An engine that shows the iterations of each of its runs as a progress bar
+/// on stderr (drawn only when stderr is a terminal); everything else is the
+/// wrapped engine's.
+pub struct WithProgress<'e> {
+    /// The engine that does the work.
+    pub inner: &'e dyn GdEngine,
+    /// Words before the bar, e.g. the command.
+    pub message: String,
+}
+
+impl GdEngine for WithProgress<'_> {
+    fn label(&self) -> String {
+        self.inner.label()
+    }
+    fn device(&self) -> String {
+        self.inner.device()
+    }
+    fn software(&self) -> bool {
+        self.inner.software()
+    }
+    fn precision(&self) -> Precision {
+        self.inner.precision()
+    }
+    fn summation(&self) -> Summation {
+        self.inner.summation()
+    }
+    fn needs_host_matrix(&self) -> bool {
+        self.inner.needs_host_matrix()
+    }
+    fn operator(&self, trajectory: &Trajectory) -> Operator {
+        self.inner.operator(trajectory)
+    }
+    fn run(&self, problem: &Problem<'_>, batch: &GdBatch) -> gdshrink::Result<Trajectory> {
+        self.run_with_progress(problem, batch, &mut |_| {})
+    }
+    fn run_with_progress(
+        &self,
+        problem: &Problem<'_>,
+        batch: &GdBatch,
+        progress: &mut dyn FnMut(u64),
+    ) -> gdshrink::Result<Trajectory> {
+        let pb = progress_bar(
+            batch.q_max(),
+            &format!("{}: {}", self.message, self.inner.label()),
+        );
+        let r = self.inner.run_with_progress(problem, batch, &mut |q| {
+            pb.set_position(q);
+            progress(q);
+        });
+        pb.finish_and_clear();
+        r
     }
 }
 
@@ -152,10 +208,14 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         Some(c) => Box::new(GpuEngine::new(c, args.engine.strategy)),
         None => Box::new(CpuEngine),
     };
+    let engine = WithProgress {
+        inner: engine.as_ref(),
+        message: "validate".into(),
+    };
     let suite = args.suite.or(args.quick.then_some(Suite::Ci));
     match suite {
-        Some(s) => run_suite(args, s, engine.as_ref()),
-        None => run_one(args, engine.as_ref()),
+        Some(s) => run_suite(args, s, &engine),
+        None => run_one(args, &engine),
     }
 }
 
