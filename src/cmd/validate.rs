@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use gdshrink::design::Design;
-use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
+use gdshrink::gpu::GpuContext;
 use gdshrink::io::Table;
 use gdshrink::trajectory::{GdBatch, Trajectory};
 use gdshrink::validate::suite::{self, Suite};
@@ -21,42 +21,29 @@ use gdshrink::validate::{
     validate,
 };
 
-use super::{AlphaSpec, ModelArgs, OutputArgs, TrainArgs, progress_bar};
+use super::table::sci;
+use super::{
+    Device, GpuArgs, ModelArgs, OutputArgs, TrainArgs, open_gpu, parse_iterations, parse_lib,
+    progress_bar,
+};
 
-/// Where gradient descent runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DeviceKind {
-    /// The f32 GPU engine (wgpu; a software adapter when there is no GPU).
-    Gpu,
-    /// The f64 CPU reference.
-    Cpu,
-}
-
-/// Engine selection, shared by `validate` and `compare`.
+/// Engine selection of `validate`.
 #[derive(Args, Clone, Debug)]
 pub struct EngineArgs {
     /// Run GD on the GPU (f32) or on the CPU (the f64 reference).
     #[arg(long, value_enum, default_value = "gpu")]
-    pub device: DeviceKind,
-    /// GPU strategy: auto, primal, dual or matrix-free.
-    #[arg(long, default_value = "auto", value_parser = parse_strategy)]
-    pub strategy: Strategy,
-    /// GPU adapter: index or name substring (default: $GDSHRINK_ADAPTER, then the best one).
-    #[arg(long)]
-    pub adapter: Option<String>,
+    pub device: Device,
+    #[command(flatten)]
+    pub gpu: GpuArgs,
 }
 
 impl EngineArgs {
     /// Opens the GPU when `--device gpu`; the error says how to get an adapter.
     pub fn context(&self) -> Result<Option<GpuContext>> {
-        if self.device == DeviceKind::Cpu {
+        if self.device == Device::Cpu {
             return Ok(None);
         }
-        let opts = GpuOptions {
-            adapter: self.adapter.clone(),
-            ..GpuOptions::default()
-        };
-        GpuContext::new(&opts).map(Some).context(
+        open_gpu(self.gpu.adapter.as_deref()).map(Some).context(
             "--device gpu needs a GPU adapter (use --device cpu to run the f64 reference alone)",
         )
     }
@@ -116,14 +103,6 @@ impl GdEngine for WithProgress<'_> {
     }
 }
 
-fn parse_strategy(s: &str) -> std::result::Result<Strategy, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
-}
-
-fn parse_suite(s: &str) -> std::result::Result<Suite, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
-}
-
 /// How far the f64 sanity line is re-run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CpuCheck {
@@ -139,14 +118,9 @@ fn parse_cpu_check(s: &str) -> std::result::Result<CpuCheck, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "all" => Ok(CpuCheck::All),
         "none" | "off" => Ok(CpuCheck::None),
-        t => t
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
-            .map(|v| CpuCheck::UpTo(v as u64))
-            .ok_or_else(|| {
-                format!("'{s}' is not a valid --cpu-check: give a q such as 10000, 'all' or 'none'")
-            }),
+        t => parse_iterations(t).map(CpuCheck::UpTo).ok_or_else(|| {
+            format!("'{s}' is not a valid --cpu-check: give a q such as 10000, 'all' or 'none'")
+        }),
     }
 }
 
@@ -170,7 +144,7 @@ pub struct ValidateArgs {
     /// Run a fixed suite instead of one configuration: `paper` (N=256/M=1024 and
     /// N=1024/M=4096, q up to 1e5) or `ci` (small). Only --signal and the engine
     /// and output flags apply.
-    #[arg(long, value_parser = parse_suite)]
+    #[arg(long, value_parser = parse_lib::<Suite>)]
     pub suite: Option<Suite>,
     /// Same as --suite ci.
     #[arg(long, conflicts_with = "suite")]
@@ -205,7 +179,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     }
     let ctx = args.engine.context()?;
     let engine: Box<dyn GdEngine + '_> = match &ctx {
-        Some(c) => Box::new(GpuEngine::new(c, args.engine.strategy)),
+        Some(c) => Box::new(GpuEngine::new(c, args.engine.gpu.strategy)),
         None => Box::new(CpuEngine),
     };
     let engine = WithProgress {
@@ -216,15 +190,6 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     match suite {
         Some(s) => run_suite(args, s, &engine),
         None => run_one(args, &engine),
-    }
-}
-
-/// `--alpha` (with `--nt`) as a learning rate the library resolves once it has s_max.
-pub fn learning_rate(train: &TrainArgs, n: usize) -> LearningRate {
-    match train.alpha {
-        AlphaSpec::Auto => LearningRate::OverSmax2(1.0),
-        AlphaSpec::Value(v) if train.nt => LearningRate::Value(gdshrink::mask::alpha_from_nt(v, n)),
-        AlphaSpec::Value(v) => LearningRate::Value(v),
     }
 }
 
@@ -256,7 +221,7 @@ fn config_for(
 
 fn run_one(args: &ValidateArgs, engine: &dyn GdEngine) -> Result<()> {
     let design = args.model.design()?;
-    let alpha = learning_rate(&args.train, design.n());
+    let alpha = args.train.learning_rate(design.n());
     let cfg = config_for(args, design, alpha, args.train.q.0.clone())?;
     let report = validate(&cfg, engine)?;
     let mut human = render(&report, args.show_directions);
@@ -329,17 +294,6 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
         None => format!("{stem}-{tag}"),
     };
     path.with_file_name(name)
-}
-
-/// A number for the tables: 3 significant digits, `0` and `nan` spelled out.
-pub fn sci(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v == 0.0 {
-        "0".into()
-    } else {
-        format!("{v:.2e}")
-    }
 }
 
 fn cell(m: &Measured) -> String {
