@@ -33,6 +33,7 @@ pub mod plot;
 pub mod qk;
 pub mod signal;
 pub mod spectrum;
+pub mod table;
 pub mod trajectory;
 pub mod validate;
 

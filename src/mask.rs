@@ -20,6 +20,7 @@
 //! iteration) while still converging; x = 2 oscillates between 0 and 2 for ever,
 //! and x > 2 **diverges** geometrically like |1 − x|^q. [`Regime`] names these.
 
+use faer::MatRef;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -191,6 +192,28 @@ pub struct Shrunk {
     pub m: Vec<Vec<f64>>,
 }
 
+impl Shrunk {
+    /// f = A_e w at other points, one vector per mask: `a_eval` is the network
+    /// at those points (P×M, see [`crate::design::Design::matrix_at`]); one
+    /// matrix product serves every mask.
+    pub fn f_at(&self, a_eval: MatRef<'_, f64>) -> Result<Vec<Vec<f64>>> {
+        let nq = self.w.len();
+        let m = self.w.first().map_or(a_eval.ncols(), Vec::len);
+        if a_eval.ncols() != m {
+            return Err(Error::LengthMismatch {
+                what: "columns of the evaluation matrix (one per weight)".into(),
+                expected: m,
+                got: a_eval.ncols(),
+            });
+        }
+        let w = faer::Mat::<f64>::from_fn(m, nq, |j, q| self.w[q][j]);
+        let f = a_eval * &w;
+        Ok((0..nq)
+            .map(|q| f.col(q).iter().copied().collect())
+            .collect())
+    }
+}
+
 /// Applies every mask to one SVD: c = Uᵀy once, then two matrix products
 /// U·[m ⊙ c] and V·[m/s ⊙ c] for all masks together.
 /// Components with s = 0 contribute nothing.
@@ -297,6 +320,29 @@ mod tests {
         assert_eq!(pca(0.09, 0.1), 0.0);
         assert_eq!(alpha_from_nt(2.0, 4), 0.5);
         assert_eq!(nt_from_alpha(0.5, 4), 2.0);
+    }
+
+    #[test]
+    fn f_at_the_samples_is_f() {
+        let d = crate::Design::linspace(crate::Activation::Tanh, 8.0, 12, 20).unwrap();
+        let a = d.matrix();
+        let svd = crate::spectrum::thin_svd(a.as_ref()).unwrap();
+        let y: Vec<f64> = d.x.iter().map(|x| (5.0 * x).cos()).collect();
+        let sh = shrink(
+            &svd,
+            &y,
+            &gd_exact_masks(1.0 / (svd.s_max() * svd.s_max()), &[1, 50]),
+        )
+        .unwrap();
+        let f = sh.f_at(a.as_ref()).unwrap();
+        for (got, want) in f.iter().zip(&sh.f) {
+            // Two routes to the same product (A·w vs U·diag(m)·Uᵀy): rounding only.
+            assert!(crate::trajectory::rel_error(got, want) < 1e-12);
+        }
+        let short = d.matrix_at(&[0.5]);
+        assert_eq!(sh.f_at(short.as_ref()).unwrap()[0].len(), 1);
+        let wrong = faer::Mat::<f64>::zeros(3, 7);
+        assert!(sh.f_at(wrong.as_ref()).is_err());
     }
 
     #[test]

@@ -311,7 +311,8 @@ pub fn dst_similarity(svd: &ThinSvd, x: &[f64], ks: &[usize]) -> Result<Vec<DstM
         .collect()
 }
 
-fn norm(v: &[f64]) -> f64 {
+/// Euclidean norm ‖v‖₂.
+pub fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 

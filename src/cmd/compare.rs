@@ -5,24 +5,14 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use gdshrink::compare::{CompareConfig, CompareReport, compare};
 use gdshrink::design::Design;
-use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::io::Table;
 use gdshrink::validate::{CpuEngine, GdEngine, GpuEngine};
 
-use super::validate::sci as e;
-use super::{ModelArgs, OutputArgs, TrainArgs};
-
-/// A GD engine to time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum EngineName {
-    /// The f32 GPU engine.
-    Gpu,
-    /// The f64 CPU reference.
-    Cpu,
-}
+use super::table::sci as e;
+use super::{Device, GpuArgs, ModelArgs, OutputArgs, TrainArgs, open_gpu};
 
 /// Flags of `gdshrink compare`.
 #[derive(Args, Debug)]
@@ -35,23 +25,15 @@ pub struct CompareArgs {
     pub output: OutputArgs,
     /// GD engines to time, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "gpu,cpu")]
-    pub engines: Vec<EngineName>,
-    /// GPU strategy: auto, primal, dual or matrix-free.
-    #[arg(long, default_value = "auto", value_parser = parse_strategy)]
-    pub strategy: Strategy,
-    /// GPU adapter: index or name substring (default: $GDSHRINK_ADAPTER, then the best one).
-    #[arg(long)]
-    pub adapter: Option<String>,
+    pub engines: Vec<Device>,
+    #[command(flatten)]
+    pub gpu: GpuArgs,
     /// Square sizes N = M to run, comma-separated (e.g. 1024,4096); default: --n and --m.
     #[arg(long, value_delimiter = ',', value_name = "N")]
     pub sizes: Vec<usize>,
     /// Timed calls per measurement (the fastest counts).
     #[arg(long, default_value_t = 1)]
     pub repeats: usize,
-}
-
-fn parse_strategy(s: &str) -> std::result::Result<Strategy, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
 }
 
 /// Runs the command.
@@ -62,25 +44,25 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     if args.train.q.0.first() == Some(&0) {
         bail!("--q contains 0: compare times iterations, give counts >= 1");
     }
-    let ctx = if args.engines.contains(&EngineName::Gpu) {
-        let opts = GpuOptions {
-            adapter: args.adapter.clone(),
-            ..GpuOptions::default()
-        };
-        Some(GpuContext::new(&opts).map_err(|e| {
+    let ctx = if args.engines.contains(&Device::Gpu) {
+        Some(open_gpu(args.gpu.adapter.as_deref()).map_err(|e| {
             anyhow::anyhow!("{e}\n(compare --engines cpu times the CPU engine alone)")
         })?)
     } else {
         None
     };
-    let mut engines: Vec<Box<dyn GdEngine + '_>> = Vec::new();
-    for e in &args.engines {
-        match (e, &ctx) {
-            (EngineName::Gpu, Some(c)) => engines.push(Box::new(GpuEngine::new(c, args.strategy))),
-            (EngineName::Cpu, _) => engines.push(Box::new(CpuEngine)),
-            (EngineName::Gpu, None) => unreachable!("the context exists when gpu is asked for"),
-        }
-    }
+    let engines: Vec<Box<dyn GdEngine + '_>> = args
+        .engines
+        .iter()
+        .filter_map(|e| -> Option<Box<dyn GdEngine + '_>> {
+            match e {
+                Device::Cpu => Some(Box::new(CpuEngine)),
+                Device::Gpu => ctx
+                    .as_ref()
+                    .map(|c| Box::new(GpuEngine::new(c, args.gpu.strategy)) as _),
+            }
+        })
+        .collect();
     let refs: Vec<&dyn GdEngine> = engines.iter().map(|b| b.as_ref()).collect();
 
     let designs: Vec<Design> = if args.sizes.is_empty() {
@@ -94,11 +76,11 @@ pub fn run(args: &CompareArgs) -> Result<()> {
                 }
                 Ok(Design::from_grids(
                     args.model.activation,
-                    args.model.sigma.resolve(s),
+                    args.model.shape.sigma.resolve(s),
                     s,
                     s,
-                    &args.model.grid,
-                    &args.model.bias_grid,
+                    &args.model.shape.grid,
+                    &args.model.shape.bias_grid,
                 )?)
             })
             .collect::<Result<_>>()?
@@ -106,7 +88,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let mut reports = Vec::with_capacity(designs.len());
     for design in designs {
         let y = args.train.signal.values(&design.x)?;
-        let alpha = super::validate::learning_rate(&args.train, design.n());
+        let alpha = args.train.learning_rate(design.n());
         eprintln!("compare: {} ...", design.label());
         let cfg = CompareConfig {
             design,

@@ -1,6 +1,7 @@
 //! `gdshrink gd`: full-batch gradient descent, literally iterated,
 //! w_{q+1} = w_q + α Aᵀ(y − A w_q) from w_0 = 0, on the CPU (f64 reference,
-//! [`gdshrink::cpu_gd`]) or the GPU (f32, [`gdshrink::gpu::run_gd`]).
+//! [`gdshrink::cpu_gd`]) or the GPU (f32, [`gdshrink::gpu::run_gd`]); a
+//! progress bar on stderr (iterations done) when stderr is a terminal.
 //!
 //! Runs: every (signal, α) pair of `--signal` × `--alpha`, signal-major
 //! (run = signal_index · #alphas + alpha_index), all in one batch on one A.
@@ -17,9 +18,9 @@
 use std::time::Instant;
 
 use anyhow::{Result, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use gdshrink::error::Error;
-use gdshrink::gpu::{self, GpuContext, GpuGdOptions, GpuOptions, Strategy};
+use gdshrink::gpu::{self, GpuContext, GpuGdOptions, Strategy};
 use gdshrink::io::Table;
 use gdshrink::mask;
 use gdshrink::spectrum;
@@ -28,18 +29,9 @@ use serde_json::{Map, Value, json};
 
 use super::table::{TextTable, num};
 use super::{
-    BatchArgs, ModelArgs, OutputArgs, RunSpec, base_json, header, model_line, parse_positive,
-    progress_bar, spinner,
+    BatchArgs, Device, ModelArgs, OutputArgs, RunSpec, base_json, header, open_gpu, parse_lib,
+    parse_positive, progress_bar, spinner,
 };
-
-/// Where gradient descent runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Device {
-    /// f64 reference on the CPU (faer).
-    Cpu,
-    /// f32 on a GPU adapter (wgpu).
-    Gpu,
-}
 
 /// Flags of `gdshrink gd`.
 #[derive(Args, Debug)]
@@ -55,7 +47,7 @@ pub struct GdArgs {
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: Device,
     /// GPU strategy (--device gpu only): auto, primal, dual or matrix-free.
-    #[arg(long, value_parser = parse_strategy)]
+    #[arg(long, value_parser = parse_lib::<Strategy>)]
     pub strategy: Option<Strategy>,
     /// GPU adapter (--device gpu only): index or name substring from `gdshrink devices`
     /// (default: $GDSHRINK_ADAPTER, then the best adapter).
@@ -73,10 +65,6 @@ pub struct GdArgs {
     pub allow_unstable: bool,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-fn parse_strategy(s: &str) -> std::result::Result<Strategy, String> {
-    s.parse().map_err(|e: Error| e.to_string())
 }
 
 /// Runs the command.
@@ -129,15 +117,16 @@ pub fn run(args: &GdArgs) -> Result<()> {
             (r, None)
         }
         Device::Gpu => {
-            let ctx = GpuContext::new(&GpuOptions {
-                adapter: args.adapter.clone(),
-                ..GpuOptions::default()
-            })
-            .map_err(Error::from)?;
-            let sp = spinner(&format!("gradient descent on {}", ctx.adapter.name));
+            let ctx = open_gpu(args.adapter.as_deref())?;
+            let pb = progress_bar(
+                batch.q_max(),
+                &format!("gradient descent (gpu-f32, {})", ctx.adapter.name),
+            );
             let opts = gpu_options(args.strategy.unwrap_or_default(), s_max);
-            let r = gpu::run_gd(&ctx, &design, &batch, &opts);
-            sp.finish_and_clear();
+            let r = gpu::run_gd_with_progress(&ctx, &design, &batch, &opts, &mut |q| {
+                pb.set_position(q)
+            });
+            pb.finish_and_clear();
             (r, Some(ctx))
         }
     };
@@ -239,11 +228,7 @@ impl Report<'_> {
 
     fn human(&self) -> String {
         let n = self.design.n();
-        let mut what = model_line(
-            self.design,
-            &self.args.model.grid,
-            &self.args.model.bias_grid,
-        );
+        let mut what = self.args.model.line(self.design);
         if let Some(ctx) = self.ctx {
             what.push_str(&format!("\nadapter: {}", ctx.describe()));
         }

@@ -15,12 +15,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use gdshrink::activation::Activation;
 use gdshrink::design::Design;
+use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::grid::Grid;
 use gdshrink::io::Table;
 use gdshrink::signal::Signal;
+use gdshrink::validate::LearningRate;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value, json};
 
@@ -31,15 +33,24 @@ pub mod qk;
 pub mod reproduce;
 pub mod shrink;
 pub mod spectrum;
-pub mod table;
 pub mod validate;
+
+pub use gdshrink::table;
 
 /// The network: η, σ, samples and biases.
 #[derive(Args, Clone, Debug)]
 pub struct ModelArgs {
     /// Activation η: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian.
-    #[arg(long, short = 'a', default_value = "tanh", value_parser = parse_activation)]
+    #[arg(long, short = 'a', default_value = "tanh", value_parser = parse_lib::<Activation>)]
     pub activation: Activation,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+}
+
+/// Every network flag except the activation: σ, N, M and the two grids
+/// (shared by [`ModelArgs`] and [`ModelListArgs`]).
+#[derive(Args, Clone, Debug)]
+pub struct ShapeArgs {
     /// Scale σ in η(σ(x − b)): a number, or `m` for σ = M (the paper's choice for tanh).
     #[arg(long, default_value = "m", value_parser = parse_sigma)]
     pub sigma: SigmaSpec,
@@ -50,11 +61,58 @@ pub struct ModelArgs {
     #[arg(long, short = 'm', default_value = "1024", value_parser = parse_m)]
     pub m: usize,
     /// Sample grid: linspace (x_i = i/(N−1)), midpoint (x_i = (i+½)/N), or a file of points.
-    #[arg(long, default_value = "linspace", value_parser = parse_grid)]
+    #[arg(long, default_value = "linspace", value_parser = parse_lib::<Grid>)]
     pub grid: Grid,
     /// Bias grid: linspace (b_j = j/(M−1)), midpoint, or a file of points.
-    #[arg(long, default_value = "linspace", value_parser = parse_grid)]
+    #[arg(long, default_value = "linspace", value_parser = parse_lib::<Grid>)]
     pub bias_grid: Grid,
+}
+
+impl ShapeArgs {
+    /// The design for `activation` (validates N, M, σ and the grids; a grid
+    /// read from a file fixes its own length).
+    pub fn design(&self, activation: Activation) -> Result<Design> {
+        let n = self.grid.fixed_len().unwrap_or(self.n);
+        let m = self.bias_grid.fixed_len().unwrap_or(self.m);
+        Ok(Design::from_grids(
+            activation,
+            self.sigma.resolve(m),
+            n,
+            m,
+            &self.grid,
+            &self.bias_grid,
+        )?)
+    }
+}
+
+/// Where gradient descent runs (`--device`, `--engines`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Device {
+    /// The f64 reference on the CPU (faer).
+    Cpu,
+    /// The f32 engine on a GPU adapter (wgpu; a software adapter when there is no GPU).
+    Gpu,
+}
+
+/// How the GPU engine runs: strategy and adapter (`validate`, `compare`).
+#[derive(Args, Clone, Debug)]
+pub struct GpuArgs {
+    /// GPU strategy: auto, primal, dual or matrix-free.
+    #[arg(long, default_value = "auto", value_parser = parse_lib::<Strategy>)]
+    pub strategy: Strategy,
+    /// GPU adapter: index or name substring (default: $GDSHRINK_ADAPTER, then the best one).
+    #[arg(long)]
+    pub adapter: Option<String>,
+}
+
+/// Opens the GPU adapter given by `--adapter` (index or name substring;
+/// default: $GDSHRINK_ADAPTER, then the best adapter).
+pub fn open_gpu(adapter: Option<&str>) -> gdshrink::Result<GpuContext> {
+    let opts = GpuOptions {
+        adapter: adapter.map(str::to_string),
+        ..GpuOptions::default()
+    };
+    Ok(GpuContext::new(&opts)?)
 }
 
 /// σ as given on the command line.
@@ -79,39 +137,39 @@ impl SigmaSpec {
 impl ModelArgs {
     /// Builds the design (validates N, M, σ and the grids).
     pub fn design(&self) -> Result<Design> {
-        // A grid read from a file fixes its own length.
-        let n = self.grid.fixed_len().unwrap_or(self.n);
-        let m = self.bias_grid.fixed_len().unwrap_or(self.m);
-        Ok(Design::from_grids(
-            self.activation,
-            self.sigma.resolve(m),
-            n,
-            m,
-            &self.grid,
-            &self.bias_grid,
-        )?)
+        self.shape.design(self.activation)
     }
 
-    /// The network part of every JSON output (see [`model_json`]).
+    /// `activation`, `activation_class`, `sigma`, `n`, `m`, `grid`, `bias_grid`:
+    /// the network part of every JSON output.
     pub fn json(&self, design: &Design) -> Map<String, Value> {
-        model_json(design, &self.grid, &self.bias_grid)
+        let mut j = Map::new();
+        j.insert("activation".into(), json!(design.activation.name()));
+        j.insert(
+            "activation_class".into(),
+            json!(design.activation.class().to_string()),
+        );
+        j.insert("sigma".into(), json!(design.sigma));
+        j.insert("n".into(), json!(design.n()));
+        j.insert("m".into(), json!(design.m()));
+        j.insert("grid".into(), json!(self.shape.grid.label()));
+        j.insert("bias_grid".into(), json!(self.shape.bias_grid.label()));
+        j
     }
-}
 
-/// `activation`, `activation_class`, `sigma`, `n`, `m`, `grid`, `bias_grid` of a design.
-pub fn model_json(design: &Design, grid: &Grid, bias_grid: &Grid) -> Map<String, Value> {
-    let mut j = Map::new();
-    j.insert("activation".into(), json!(design.activation.name()));
-    j.insert(
-        "activation_class".into(),
-        json!(design.activation.class().to_string()),
-    );
-    j.insert("sigma".into(), json!(design.sigma));
-    j.insert("n".into(), json!(design.n()));
-    j.insert("m".into(), json!(design.m()));
-    j.insert("grid".into(), json!(grid.label()));
-    j.insert("bias_grid".into(), json!(bias_grid.label()));
-    j
+    /// One line describing the network for [`header`].
+    pub fn line(&self, design: &Design) -> String {
+        format!(
+            "network: {} ({}), sigma = {}, N = {}, M = {}, grid = {}, bias grid = {}",
+            design.activation,
+            design.activation.class(),
+            design.sigma,
+            design.n(),
+            design.m(),
+            self.shape.grid.label(),
+            self.shape.bias_grid.label()
+        )
+    }
 }
 
 /// The same network flags as [`ModelArgs`], with `--activation` taking a comma
@@ -121,40 +179,13 @@ pub struct ModelListArgs {
     /// Activations η, comma-separated, or `all` (heaviside, tanh, relu, relu2, gelu, silu, sinc, gaussian). Valid names: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian.
     #[arg(long, short = 'a', default_value = "all", value_parser = parse_activation_list)]
     pub activation: ActivationList,
-    /// Scale σ in η(σ(x − b)): a number, or `m` for σ = M (the paper's choice for tanh).
-    #[arg(long, default_value = "m", value_parser = parse_sigma)]
-    pub sigma: SigmaSpec,
-    /// Number of samples N.
-    #[arg(long, short = 'n', default_value = "256", value_parser = parse_n)]
-    pub n: usize,
-    /// Width M (number of biases).
-    #[arg(long, short = 'm', default_value = "1024", value_parser = parse_m)]
-    pub m: usize,
-    /// Sample grid: linspace (x_i = i/(N−1)), midpoint (x_i = (i+½)/N), or a file of points.
-    #[arg(long, default_value = "linspace", value_parser = parse_grid)]
-    pub grid: Grid,
-    /// Bias grid: linspace (b_j = j/(M−1)), midpoint, or a file of points.
-    #[arg(long, default_value = "linspace", value_parser = parse_grid)]
-    pub bias_grid: Grid,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 }
 
 /// A non-empty list of distinct activations, in the order given.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivationList(pub Vec<Activation>);
-
-impl ModelListArgs {
-    /// The single-activation flags for one member of the list.
-    pub fn model(&self, activation: Activation) -> ModelArgs {
-        ModelArgs {
-            activation,
-            sigma: self.sigma,
-            n: self.n,
-            m: self.m,
-            grid: self.grid.clone(),
-            bias_grid: self.bias_grid.clone(),
-        }
-    }
-}
 
 /// Training: learning rate, iteration counts and target.
 #[derive(Args, Clone, Debug)]
@@ -169,7 +200,7 @@ pub struct TrainArgs {
     #[arg(long, default_value = "1,10,100,1000", value_parser = parse_q_list)]
     pub q: QList,
     /// Target y: blocks, bumps, heavisine, doppler, or a .npy/.csv/.txt file with one value per sample.
-    #[arg(long, default_value = "heavisine", value_parser = parse_signal)]
+    #[arg(long, default_value = "heavisine", value_parser = parse_lib::<Signal>)]
     pub signal: Signal,
 }
 
@@ -186,11 +217,7 @@ impl AlphaSpec {
     /// The learning rate for a matrix with largest singular value `s_max` and
     /// `n` samples; a given value is read as NT's η (α = η/N) when `nt` is set.
     pub fn resolve(self, nt: bool, s_max: f64, n: usize) -> Result<f64> {
-        let a = match self {
-            AlphaSpec::Auto => 1.0 / (s_max * s_max),
-            AlphaSpec::Value(v) if nt => gdshrink::mask::alpha_from_nt(v, n),
-            AlphaSpec::Value(v) => v,
-        };
+        let a = self.learning_rate(nt, n).resolve(s_max);
         if !(a.is_finite() && a > 0.0) {
             anyhow::bail!(
                 "learning rate alpha = {a} is not usable: it must be finite and > 0 (s_max = {s_max}; \
@@ -198,6 +225,16 @@ impl AlphaSpec {
             );
         }
         Ok(a)
+    }
+
+    /// The rate as the library takes it (resolved once s_max is known), for
+    /// `n` samples; a given value is read as NT's η (α = η/N) when `nt` is set.
+    pub fn learning_rate(self, nt: bool, n: usize) -> LearningRate {
+        match self {
+            AlphaSpec::Auto => LearningRate::OverSmax2(1.0),
+            AlphaSpec::Value(v) if nt => LearningRate::Value(gdshrink::mask::alpha_from_nt(v, n)),
+            AlphaSpec::Value(v) => LearningRate::Value(v),
+        }
     }
 
     /// How the value was obtained, for outputs: `1/s_max^2`, `given` or `nt: eta/N`.
@@ -214,6 +251,11 @@ impl TrainArgs {
     /// The learning rate α for a matrix with largest singular value `s_max` and `n` samples.
     pub fn alpha(&self, s_max: f64, n: usize) -> Result<f64> {
         self.alpha.resolve(self.nt, s_max, n)
+    }
+
+    /// `--alpha` (with `--nt`) as a learning rate the library resolves once it has s_max.
+    pub fn learning_rate(&self, n: usize) -> LearningRate {
+        self.alpha.learning_rate(self.nt, n)
     }
 }
 
@@ -232,7 +274,7 @@ pub struct BatchArgs {
     #[arg(long, default_value = "1,10,100,1000", value_parser = parse_q_list)]
     pub q: QList,
     /// Targets y, comma-separated or repeated: blocks, bumps, heavisine, doppler, or .npy/.csv/.txt files with one value per sample.
-    #[arg(long, default_value = "heavisine", value_delimiter = ',', value_parser = parse_signal)]
+    #[arg(long, default_value = "heavisine", value_delimiter = ',', value_parser = parse_lib::<Signal>)]
     pub signal: Vec<Signal>,
 }
 
@@ -341,20 +383,6 @@ pub fn header(command: &str, engine: &str, what: &str) -> String {
     )
 }
 
-/// One line describing a network for [`header`].
-pub fn model_line(design: &Design, grid: &Grid, bias_grid: &Grid) -> String {
-    format!(
-        "network: {} ({}), sigma = {}, N = {}, M = {}, grid = {}, bias grid = {}",
-        design.activation,
-        design.activation.class(),
-        design.sigma,
-        design.n(),
-        design.m(),
-        grid.label(),
-        bias_grid.label()
-    )
-}
-
 /// A progress bar on stderr with `len` steps, drawn only when stderr is a terminal.
 pub fn progress_bar(len: u64, message: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
@@ -377,11 +405,6 @@ pub fn spinner(message: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner().with_message(message.to_string());
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
-}
-
-/// Relative error for tables and JSON: NaN when either side has a NaN.
-pub fn rel(got: &[f64], want: &[f64]) -> f64 {
-    gdshrink::trajectory::rel_error(got, want)
 }
 
 fn parse_out_path(s: &str) -> std::result::Result<PathBuf, String> {
@@ -427,7 +450,7 @@ fn parse_activation_list(s: &str) -> std::result::Result<ActivationList, String>
     }
     let mut out: Vec<Activation> = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let a = parse_activation(part)?;
+        let a = parse_lib::<Activation>(part)?;
         if !out.contains(&a) {
             out.push(a);
         }
@@ -441,15 +464,12 @@ fn parse_activation_list(s: &str) -> std::result::Result<ActivationList, String>
     Ok(ActivationList(out))
 }
 
-fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
-}
-
-fn parse_grid(s: &str) -> std::result::Result<Grid, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
-}
-
-fn parse_signal(s: &str) -> std::result::Result<Signal, String> {
+/// A flag value through the library's `FromStr`, whose error names the bad
+/// value and what is allowed (activations, grids, signals, strategies, …).
+pub fn parse_lib<T>(s: &str) -> std::result::Result<T, String>
+where
+    T: std::str::FromStr<Err = gdshrink::Error>,
+{
     s.parse().map_err(|e: gdshrink::Error| e.to_string())
 }
 
@@ -475,6 +495,16 @@ fn parse_alpha(s: &str) -> std::result::Result<AlphaSpec, String> {
             "'{s}' is not a valid learning rate: give a finite number > 0, or 'auto' for 1/s_max^2"
         )),
     }
+}
+
+/// An iteration count: a whole number >= 0 (at most 1e18), in any notation
+/// Rust reads as f64 (`100`, `1e6`).
+pub fn parse_iterations(s: &str) -> Option<u64> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v <= 1e18)
+        .map(|v| v as u64)
 }
 
 /// `1,10,100` or `log:LO:HI:COUNT` (COUNT log-spaced integers from LO to HI, de-duplicated).
@@ -510,10 +540,7 @@ pub fn parse_q_list(s: &str) -> std::result::Result<QList, String> {
             .filter(|p| !p.trim().is_empty())
             .map(|p| {
                 let p = p.trim();
-                p.parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v <= 1e18)
-                    .map(|v| v as u64)
+                parse_iterations(p)
                     .ok_or_else(|| format!("'{p}' is not a valid iteration count: use whole numbers >= 0 such as 1,10,100 or 1e6"))
             })
             .collect::<std::result::Result<_, _>>()?

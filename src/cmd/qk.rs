@@ -49,7 +49,7 @@ pub fn run(args: &QkArgs) -> Result<()> {
     let mut dims = (0, 0);
     for &act in acts {
         pb.set_message(format!("singular values ({act})"));
-        let design = args.model.model(act).design()?;
+        let design = args.model.shape.design(act)?;
         let (n, m) = (design.n(), design.m());
         dims = (n, m);
         if args.k_max > n.min(m) {
@@ -76,10 +76,10 @@ pub fn run(args: &QkArgs) -> Result<()> {
     let engine = "cpu-f64 (faer bidiagonal SVD of A, values only)";
     let grids = format!(
         "grid = {}, bias grid = {}",
-        args.model.grid.label(),
-        args.model.bias_grid.label()
+        args.model.shape.grid.label(),
+        args.model.shape.bias_grid.label()
     );
-    let sigma_text = match args.model.sigma {
+    let sigma_text = match args.model.shape.sigma {
         super::SigmaSpec::Width => format!("sigma = M = {m}"),
         super::SigmaSpec::Value(v) => format!("sigma = {v}"),
     };
@@ -133,8 +133,11 @@ pub fn run(args: &QkArgs) -> Result<()> {
     j.insert("sigma_rule".into(), json!(sigma_text));
     j.insert("n".into(), json!(n));
     j.insert("m".into(), json!(m));
-    j.insert("grid".into(), json!(args.model.grid.label()));
-    j.insert("bias_grid".into(), json!(args.model.bias_grid.label()));
+    j.insert("grid".into(), json!(args.model.shape.grid.label()));
+    j.insert(
+        "bias_grid".into(),
+        json!(args.model.shape.bias_grid.label()),
+    );
     j.insert("k".into(), json!((1..=args.k_max).collect::<Vec<_>>()));
     j.insert(
         "activations".into(),

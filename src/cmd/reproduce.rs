@@ -16,6 +16,8 @@ use gdshrink::experiments::{self, ClaimKind, Experiment, Progress, Settings, Siz
 use gdshrink::signal::{self, Builtin, Channel};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::parse_lib;
+
 /// Flags of `gdshrink reproduce`.
 #[derive(Args, Debug)]
 pub struct ReproduceArgs {
@@ -39,7 +41,7 @@ pub struct ReproduceArgs {
     pub no_progress: bool,
 
     /// Fig. 6: built-in signal row (blocks, bumps, heavisine, doppler), sampled at x = p/(L−1) and scaled to [0, 1].
-    #[arg(long, default_value = "doppler", value_parser = parse_builtin, help_heading = "Fig. 6 signal")]
+    #[arg(long, default_value = "doppler", value_parser = parse_lib::<Builtin>, help_heading = "Fig. 6 signal")]
     pub signal: Builtin,
     /// Fig. 6: length L of the built-in row (default 512, as the paper's 'peppers' row; 128 with --quick).
     #[arg(long, value_name = "L", help_heading = "Fig. 6 signal")]
@@ -56,7 +58,7 @@ pub struct ReproduceArgs {
     #[arg(long, value_name = "R", help_heading = "Fig. 6 signal")]
     pub row: Option<usize>,
     /// Fig. 6: image channel: luma (Rec. 601 gray, default), r, g or b.
-    #[arg(long, default_value = "luma", value_parser = parse_channel, help_heading = "Fig. 6 signal")]
+    #[arg(long, default_value = "luma", value_parser = parse_lib::<Channel>, help_heading = "Fig. 6 signal")]
     pub channel: Channel,
     /// Fig. 6: take the row from a data file: .npy (vector or 2-D with --row), .csv or .txt; values used as stored.
     #[arg(long, value_name = "FILE", help_heading = "Fig. 6 signal")]
@@ -65,7 +67,7 @@ pub struct ReproduceArgs {
     #[arg(long, help_heading = "Fig. 6 signal")]
     pub minmax: bool,
     /// Fig. 6: test pixels of the PSNR: rest (odd, held-out pixels; default) or all.
-    #[arg(long, default_value = "rest", value_parser = parse_test, help_heading = "Fig. 6 signal")]
+    #[arg(long, default_value = "rest", value_parser = parse_lib::<TestSet>, help_heading = "Fig. 6 signal")]
     pub test: TestSet,
     /// Fig. 6: clip reconstructions to [0, 1] before the PSNR (default: unclipped).
     #[arg(long, help_heading = "Fig. 6 signal")]
@@ -83,18 +85,6 @@ fn parse_only(s: &str) -> std::result::Result<Only, String> {
     Experiment::parse_list(s)
         .map(Only)
         .map_err(|e| e.to_string())
-}
-
-fn parse_builtin(s: &str) -> std::result::Result<Builtin, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
-}
-
-fn parse_channel(s: &str) -> std::result::Result<Channel, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
-}
-
-fn parse_test(s: &str) -> std::result::Result<TestSet, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
 }
 
 /// Progress bars on stderr (hidden when stderr is not a terminal).

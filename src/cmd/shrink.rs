@@ -20,12 +20,11 @@ use clap::Args;
 use gdshrink::io::Table;
 use gdshrink::mask::{self, Mask, Regime};
 use gdshrink::spectrum;
+use gdshrink::trajectory::rel_error;
 use serde_json::{Value, json};
 
 use super::table::{TextTable, num};
-use super::{
-    ModelArgs, OutputArgs, TrainArgs, base_json, header, model_line, parse_positive, rel, spinner,
-};
+use super::{ModelArgs, OutputArgs, TrainArgs, base_json, header, parse_positive, spinner};
 
 /// Flags of `gdshrink shrink`.
 #[derive(Args, Debug)]
@@ -131,8 +130,12 @@ pub fn run(args: &ShrinkArgs) -> Result<()> {
                     .count()
             })
             .collect();
-    let gap_f: Vec<f64> = (0..nq).map(|i| rel(&sh.f[nq + i], &sh.f[i])).collect();
-    let gap_w: Vec<f64> = (0..nq).map(|i| rel(&sh.w[nq + i], &sh.w[i])).collect();
+    let gap_f: Vec<f64> = (0..nq)
+        .map(|i| rel_error(&sh.f[nq + i], &sh.f[i]))
+        .collect();
+    let gap_w: Vec<f64> = (0..nq)
+        .map(|i| rel_error(&sh.w[nq + i], &sh.w[i]))
+        .collect();
     let loss0 = gdshrink::trajectory::half_sq_residual(&y, &vec![0.0; n]);
 
     let engine = "cpu-f64 (faer thin SVD of A; closed-form masks)";
@@ -157,7 +160,7 @@ pub fn run(args: &ShrinkArgs) -> Result<()> {
         engine,
         &format!(
             "{}\nsignal: {}, alpha = {} ({}; NT eta = alpha*N = {}), s_max = {}, alpha*s_max^2 = {}: {}",
-            model_line(&design, &args.model.grid, &args.model.bias_grid),
+            args.model.line(&design),
             args.train.signal.label(),
             num(alpha),
             args.train.alpha.rule(args.train.nt),

@@ -15,7 +15,7 @@ use gdshrink::spectrum::{self, DstMatch, SvdMethod};
 use serde_json::{Value, json};
 
 use super::table::{TextTable, num};
-use super::{OutputArgs, base_json, header, model_line, parse_positive, spinner};
+use super::{OutputArgs, base_json, header, parse_lib, parse_positive, spinner};
 
 /// Flags of `gdshrink spectrum`.
 #[derive(Args, Debug)]
@@ -26,7 +26,7 @@ pub struct SpectrumArgs {
     /// Algorithm: `direct` (bidiagonal SVD of A: every s_k to ≈ ε·s_max) or `gram`
     /// (eigenvalues of the smaller of AAᵀ, AᵀA: faster for very unequal N and M,
     /// but values below ≈ 1.5e-8·s_max are rounding noise).
-    #[arg(long, default_value = "direct", value_parser = parse_method)]
+    #[arg(long, default_value = "direct", value_parser = parse_lib::<SvdMethod>)]
     pub method: SvdMethod,
     /// Also compute the thin SVD and compare the first K principal components u_k
     /// with the DST basis d_k(x) = sin(π(k+½)x) (|cos|, best match, tanh pair projection).
@@ -37,10 +37,6 @@ pub struct SpectrumArgs {
     pub top: usize,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-fn parse_method(s: &str) -> std::result::Result<SvdMethod, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
 }
 
 /// Runs the command.
@@ -108,11 +104,7 @@ pub fn run(args: &SpectrumArgs) -> Result<()> {
     let numerical_rank = s.iter().filter(|&&v| v > zero_threshold).count();
 
     // --- human
-    let mut human = header(
-        "spectrum",
-        &engine,
-        &model_line(&design, &args.model.grid, &args.model.bias_grid),
-    );
+    let mut human = header("spectrum", &engine, &args.model.line(&design));
     let mut t = TextTable::new(["k", "s_k", "s_k/s_0"]);
     for k in 0..s.len().min(args.top) {
         t.row([k.to_string(), num(s[k]), num(norm[k])]);

@@ -9,64 +9,98 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use gdshrink::design::Design;
-use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
+use gdshrink::gpu::GpuContext;
 use gdshrink::io::Table;
-use gdshrink::mask;
+use gdshrink::trajectory::{GdBatch, Trajectory};
 use gdshrink::validate::suite::{self, Suite};
 use gdshrink::validate::{
-    CpuEngine, GdEngine, GpuEngine, LearningRate, Measured, RESOLVE, SAFETY, ValidateConfig,
-    ValidateReport, default_cpu_check_q_max, validate,
+    CpuEngine, GdEngine, GpuEngine, LearningRate, Measured, Operator, Precision, Problem, RESOLVE,
+    SAFETY, Summation, ValidateConfig, ValidateReport, default_cpu_check_q_max, mask_figure,
+    validate,
 };
 
-use super::{AlphaSpec, ModelArgs, OutputArgs, TrainArgs};
+use super::table::sci;
+use super::{
+    Device, GpuArgs, ModelArgs, OutputArgs, TrainArgs, open_gpu, parse_iterations, parse_lib,
+    progress_bar,
+};
 
-/// Where gradient descent runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DeviceKind {
-    /// The f32 GPU engine (wgpu; a software adapter when there is no GPU).
-    Gpu,
-    /// The f64 CPU reference.
-    Cpu,
-}
-
-/// Engine selection, shared by `validate` and `compare`.
+/// Engine selection of `validate`.
 #[derive(Args, Clone, Debug)]
 pub struct EngineArgs {
     /// Run GD on the GPU (f32) or on the CPU (the f64 reference).
     #[arg(long, value_enum, default_value = "gpu")]
-    pub device: DeviceKind,
-    /// GPU strategy: auto, primal, dual or matrix-free.
-    #[arg(long, default_value = "auto", value_parser = parse_strategy)]
-    pub strategy: Strategy,
-    /// GPU adapter: index or name substring (default: $GDSHRINK_ADAPTER, then the best one).
-    #[arg(long)]
-    pub adapter: Option<String>,
+    pub device: Device,
+    #[command(flatten)]
+    pub gpu: GpuArgs,
 }
 
 impl EngineArgs {
     /// Opens the GPU when `--device gpu`; the error says how to get an adapter.
     pub fn context(&self) -> Result<Option<GpuContext>> {
-        if self.device == DeviceKind::Cpu {
+        if self.device == Device::Cpu {
             return Ok(None);
         }
-        let opts = GpuOptions {
-            adapter: self.adapter.clone(),
-            ..GpuOptions::default()
-        };
-        GpuContext::new(&opts).map(Some).context(
+        open_gpu(self.gpu.adapter.as_deref()).map(Some).context(
             "--device gpu needs a GPU adapter (use --device cpu to run the f64 reference alone)",
         )
     }
 }
 
-fn parse_strategy(s: &str) -> std::result::Result<Strategy, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
+/// An engine that shows the iterations of each of its runs as a progress bar
+/// on stderr (drawn only when stderr is a terminal); everything else is the
+/// wrapped engine's.
+pub struct WithProgress<'e> {
+    /// The engine that does the work.
+    pub inner: &'e dyn GdEngine,
+    /// Words before the bar, e.g. the command.
+    pub message: String,
 }
 
-fn parse_suite(s: &str) -> std::result::Result<Suite, String> {
-    s.parse().map_err(|e: gdshrink::Error| e.to_string())
+impl GdEngine for WithProgress<'_> {
+    fn label(&self) -> String {
+        self.inner.label()
+    }
+    fn device(&self) -> String {
+        self.inner.device()
+    }
+    fn software(&self) -> bool {
+        self.inner.software()
+    }
+    fn precision(&self) -> Precision {
+        self.inner.precision()
+    }
+    fn summation(&self) -> Summation {
+        self.inner.summation()
+    }
+    fn needs_host_matrix(&self) -> bool {
+        self.inner.needs_host_matrix()
+    }
+    fn operator(&self, trajectory: &Trajectory) -> Operator {
+        self.inner.operator(trajectory)
+    }
+    fn run(&self, problem: &Problem<'_>, batch: &GdBatch) -> gdshrink::Result<Trajectory> {
+        self.run_with_progress(problem, batch, &mut |_| {})
+    }
+    fn run_with_progress(
+        &self,
+        problem: &Problem<'_>,
+        batch: &GdBatch,
+        progress: &mut dyn FnMut(u64),
+    ) -> gdshrink::Result<Trajectory> {
+        let pb = progress_bar(
+            batch.q_max(),
+            &format!("{}: {}", self.message, self.inner.label()),
+        );
+        let r = self.inner.run_with_progress(problem, batch, &mut |q| {
+            pb.set_position(q);
+            progress(q);
+        });
+        pb.finish_and_clear();
+        r
+    }
 }
 
 /// How far the f64 sanity line is re-run.
@@ -84,19 +118,20 @@ fn parse_cpu_check(s: &str) -> std::result::Result<CpuCheck, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "all" => Ok(CpuCheck::All),
         "none" | "off" => Ok(CpuCheck::None),
-        t => t
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
-            .map(|v| CpuCheck::UpTo(v as u64))
-            .ok_or_else(|| {
-                format!("'{s}' is not a valid --cpu-check: give a q such as 10000, 'all' or 'none'")
-            }),
+        t => parse_iterations(t).map(CpuCheck::UpTo).ok_or_else(|| {
+            format!("'{s}' is not a valid --cpu-check: give a q such as 10000, 'all' or 'none'")
+        }),
     }
 }
 
 /// Flags of `gdshrink validate`.
 #[derive(Args, Debug)]
+#[command(after_help = "Files:\n  \
+    --out FILE.csv|FILE.npy  one row per (checkpoint, direction): q, k, s, s_rel, uty, m_exact, \
+    m_flow, m_hat, m_hat_cpu, resolved, tol; beside it FILE-checkpoints.csv|.npy, one row per \
+    checkpoint (errors, tolerances, flow gap, loss). With --suite: one row per (case, checkpoint).\n  \
+    --plot FILE  FILE.png and FILE.svg: m_hat_k (dots) against m(s) over s/s_0 (not with --suite).\n\
+    Example: gdshrink validate -a tanh --n 256 --m 1024 --q 1,10,100,1000 --out v.csv --plot mask")]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub model: ModelArgs,
@@ -109,7 +144,7 @@ pub struct ValidateArgs {
     /// Run a fixed suite instead of one configuration: `paper` (N=256/M=1024 and
     /// N=1024/M=4096, q up to 1e5) or `ci` (small). Only --signal and the engine
     /// and output flags apply.
-    #[arg(long, value_parser = parse_suite)]
+    #[arg(long, value_parser = parse_lib::<Suite>)]
     pub suite: Option<Suite>,
     /// Same as --suite ci.
     #[arg(long, conflicts_with = "suite")]
@@ -124,8 +159,10 @@ pub struct ValidateArgs {
     /// Multiply every tolerance by this factor (the model's own safety factor is 2).
     #[arg(long, default_value_t = 1.0)]
     pub tol_scale: f64,
-    /// Write the figure of the empirical mask m̂_k against m(s_k) (log s axis) to FILE.svg.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Draw the empirical mask m̂_k (dots) against m(s) (gd_exact solid, gd_flow
+    /// dashed) over s/s_0 on a log axis, one colour per q: writes FILE.png and
+    /// FILE.svg (an extension of FILE is replaced).
+    #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
     /// Directions shown in the table (log-spaced k); --json and --out hold all.
     #[arg(long, default_value_t = 12)]
@@ -142,22 +179,17 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     }
     let ctx = args.engine.context()?;
     let engine: Box<dyn GdEngine + '_> = match &ctx {
-        Some(c) => Box::new(GpuEngine::new(c, args.engine.strategy)),
+        Some(c) => Box::new(GpuEngine::new(c, args.engine.gpu.strategy)),
         None => Box::new(CpuEngine),
+    };
+    let engine = WithProgress {
+        inner: engine.as_ref(),
+        message: "validate".into(),
     };
     let suite = args.suite.or(args.quick.then_some(Suite::Ci));
     match suite {
-        Some(s) => run_suite(args, s, engine.as_ref()),
-        None => run_one(args, engine.as_ref()),
-    }
-}
-
-/// `--alpha` (with `--nt`) as a learning rate the library resolves once it has s_max.
-pub fn learning_rate(train: &TrainArgs, n: usize) -> LearningRate {
-    match train.alpha {
-        AlphaSpec::Auto => LearningRate::OverSmax2(1.0),
-        AlphaSpec::Value(v) if train.nt => LearningRate::Value(gdshrink::mask::alpha_from_nt(v, n)),
-        AlphaSpec::Value(v) => LearningRate::Value(v),
+        Some(s) => run_suite(args, s, &engine),
+        None => run_one(args, &engine),
     }
 }
 
@@ -189,15 +221,16 @@ fn config_for(
 
 fn run_one(args: &ValidateArgs, engine: &dyn GdEngine) -> Result<()> {
     let design = args.model.design()?;
-    let alpha = learning_rate(&args.train, design.n());
+    let alpha = args.train.learning_rate(design.n());
     let cfg = config_for(args, design, alpha, args.train.q.0.clone())?;
     let report = validate(&cfg, engine)?;
-    if let Some(path) = &args.plot {
-        write_mask_plot(path, &report)?;
-    }
     let mut human = render(&report, args.show_directions);
     if let Some(path) = &args.plot {
-        let _ = writeln!(human, "wrote {}", path.display());
+        let files = mask_figure(&report)
+            .save(path)
+            .with_context(|| format!("writing --plot {}", path.display()))?;
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let _ = writeln!(human, "wrote {}", names.join(", "));
     }
     let json = serde_json::to_value(&report)?;
     if let Some(out) = &args.output.out {
@@ -261,17 +294,6 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
         None => format!("{stem}-{tag}"),
     };
     path.with_file_name(name)
-}
-
-/// A number for the tables: 3 significant digits, `0` and `nan` spelled out.
-pub fn sci(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v == 0.0 {
-        "0".into()
-    } else {
-        format!("{v:.2e}")
-    }
 }
 
 fn cell(m: &Measured) -> String {
@@ -583,104 +605,6 @@ fn suite_table(reports: &[ValidateReport]) -> Table {
     t.push("flow_gap_f", col(&|_, _, c| c.flow_gap.f));
     t.push("passed", col(&|_, r, _| f64::from(u8::from(r.passed))));
     t
-}
-
-/// The paper's Fig. 1/2 measured on real GD: m(s) = gd_exact (lines) and the
-/// empirical m̂_k at the resolved directions (dots) against s/s_0 on a log
-/// axis, one colour per checkpoint; gd_flow as a faint line. SVG, no font
-/// needed (legend drawn by hand). The one place that plots: swap in the
-/// project's plotting helper here when it exists.
-fn write_mask_plot(path: &Path, r: &ValidateReport) -> Result<()> {
-    const PALETTE: [(u8, u8, u8); 8] = [
-        (31, 119, 180),
-        (255, 127, 14),
-        (44, 160, 44),
-        (214, 39, 40),
-        (148, 103, 189),
-        (140, 86, 75),
-        (227, 119, 194),
-        (127, 127, 127),
-    ];
-    use plotters::prelude::*;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if !ext.eq_ignore_ascii_case("svg") {
-        bail!(
-            "--plot {}: the figure is written as SVG; give a path ending in .svg",
-            path.display()
-        );
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
-    }
-    let rows: Vec<_> = r.directions.iter().filter(|d| d.s > 0.0).collect();
-    let s_lo = rows
-        .iter()
-        .filter(|d| d.resolved)
-        .map(|d| d.s / r.s_max)
-        .fold(1.0f64, f64::min)
-        .max(1e-12)
-        / 2.0;
-    let y_hi = rows
-        .iter()
-        .filter(|d| d.resolved)
-        .map(|d| d.m_hat.max(d.m_exact))
-        .fold(1.0f64, f64::max)
-        .min(3.0)
-        + 0.1;
-    let qs: Vec<u64> = r.checkpoints.iter().map(|c| c.q).collect();
-    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(40)
-            .margin_right(20)
-            .x_label_area_size(45)
-            .y_label_area_size(55)
-            .build_cartesian_2d((s_lo..1.0f64).log_scale(), -0.05f64..y_hi)?;
-        chart
-            .configure_mesh()
-            .x_desc("s_k / s_0")
-            .y_desc("mask m")
-            .draw()?;
-        let grid: Vec<f64> = (0..=300)
-            .map(|i| s_lo * (1.0 / s_lo).powf(i as f64 / 300.0))
-            .collect();
-        for (i, &q) in qs.iter().enumerate() {
-            let (r8, g8, b8) = PALETTE[i % PALETTE.len()];
-            let color = RGBColor(r8, g8, b8).to_rgba();
-            let s_of = |x: f64| x * r.s_max;
-            chart.draw_series(LineSeries::new(
-                grid.iter()
-                    .map(|&x| (x, mask::gd_flow(s_of(x), r.alpha, q as f64))),
-                color.mix(0.3),
-            ))?;
-            chart.draw_series(LineSeries::new(
-                grid.iter()
-                    .map(|&x| (x, mask::gd_exact(s_of(x), r.alpha, q))),
-                color.stroke_width(2),
-            ))?;
-            chart.draw_series(
-                rows.iter()
-                    .filter(|d| d.q == q && d.resolved)
-                    .map(|d| Circle::new((d.s / r.s_max, d.m_hat), 3, color.filled())),
-            )?;
-            let y = 50 + 18 * i as i32;
-            root.draw(&Rectangle::new([(80, y), (100, y + 10)], color.filled()))?;
-            root.draw(&Text::new(format!("q = {q}"), (106, y), ("sans-serif", 13)))?;
-        }
-        root.draw(&Text::new(
-            format!(
-                "{} — {}: lines m(s) = 1 − (1 − αs²)^q, dots m̂_k = u_kᵀf_q / u_kᵀy (resolved k), faint: gd_flow",
-                r.design, r.engine
-            ),
-            (20, 12),
-            ("sans-serif", 13),
-        ))?;
-        root.present()?;
-        Ok(())
-    };
-    draw().map_err(|e| anyhow::anyhow!("writing the plot {}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::util::{fx, g, jvec, save_figure, write_table};
+use super::util::{fx, g, save_figure, write_table};
 use super::{Claim, ClaimKind, FigureOutput, Progress};
 use crate::error::Result;
 use crate::io::Table;
@@ -223,7 +223,7 @@ fn claims(cfg: &Config, zones: &[Zone], max_gap: &[f64]) -> Vec<Claim> {
             cfg.qs,
             g(dev)
         ),
-        json!({"q": cfg.qs, "flow_db": jvec(&flow_db), "formula_db": flow_formula}),
+        json!({"q": cfg.qs, "flow_db": &flow_db, "formula_db": flow_formula}),
         ok,
     ));
 
@@ -250,7 +250,7 @@ fn claims(cfg: &Config, zones: &[Zone], max_gap: &[f64]) -> Vec<Claim> {
             exact_db.iter().map(|v| fx(*v, 4)).collect::<Vec<_>>().join(", "),
             cfg.qs
         ),
-        json!({"q": cfg.qs, "exact_db": jvec(&exact_db), "vs_spec": spec_pairs}),
+        json!({"q": cfg.qs, "exact_db": &exact_db, "vs_spec": spec_pairs}),
         worst_formula <= 1e-6 && worst_spec <= 0.005,
     ));
 
@@ -288,7 +288,7 @@ fn claims(cfg: &Config, zones: &[Zone], max_gap: &[f64]) -> Vec<Claim> {
             exact_at.iter().map(|v| fx(*v, 4)).collect::<Vec<_>>().join(", "),
             cfg.qs
         ),
-        json!({"q": cfg.qs, "flow": jvec(&flow_at), "exact": jvec(&exact_at), "target": target}),
+        json!({"q": cfg.qs, "flow": &flow_at, "exact": &exact_at, "target": target}),
         flow_dev <= 1e-12 && exact_dev <= 0.02,
     ));
 
@@ -310,7 +310,7 @@ fn claims(cfg: &Config, zones: &[Zone], max_gap: &[f64]) -> Vec<Claim> {
             max_gap.iter().map(|v| g(*v)).collect::<Vec<_>>().join(", "),
             cfg.qs
         ),
-        json!({"q": cfg.qs, "max_gap": jvec(max_gap)}),
+        json!({"q": cfg.qs, "max_gap": max_gap}),
         !big.is_empty() && worst_big <= 0.01,
     ));
     out

@@ -40,11 +40,7 @@ pub struct Config {
 impl Config {
     /// Preset for a size (paper: N = M = 5000, σ ∈ {15, 30}).
     pub fn new(size: Size) -> Self {
-        let nm = match size {
-            Size::Quick => 256,
-            Size::Default => 1024,
-            Size::Full => 5000,
-        };
+        let nm = size.square();
         Config {
             n: nm,
             m: nm,

@@ -44,11 +44,7 @@ pub struct Config {
 impl Config {
     /// Fig. 4 preset (paper: N = M = 5000).
     pub fn fig4(size: Size) -> Self {
-        let nm = match size {
-            Size::Quick => 256,
-            Size::Default => 1024,
-            Size::Full => 5000,
-        };
+        let nm = size.square();
         Config {
             id: "fig4".into(),
             n: nm,

@@ -26,14 +26,14 @@ use faer::Mat;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::util::{fx, g, jvec, psnr, save_figure, write_csv, write_table};
+use super::util::{fx, g, psnr, save_figure, write_csv, write_table};
 use super::{Claim, ClaimKind, FigureOutput, Progress, Size};
 use crate::activation::Activation;
 use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::grid::linspace;
 use crate::io::Table;
-use crate::mask::{Mask, shrink};
+use crate::mask::{Mask, gd_exact_masks, gd_flow_masks, shrink};
 use crate::plot::{BLACK_INDEX, Dash, Figure, Legend, LinePanel, Panel, Scale, Series};
 use crate::qk::q_of_k;
 use crate::signal::Builtin;
@@ -321,17 +321,11 @@ fn fit(
         return Ok(Vec::new());
     }
     let sh = shrink(svd, y_train, masks)?;
-    let a_eval = d.matrix_at(x_all);
-    let w = Mat::<f64>::from_fn(d.m(), masks.len(), |j, q| sh.w[q][j]);
-    let f = &a_eval * &w;
-    Ok((0..masks.len())
-        .map(|q| {
-            f.col(q)
-                .iter()
-                .map(|&v| if clip { v.clamp(0.0, 1.0) } else { v })
-                .collect()
-        })
-        .collect())
+    let mut f = sh.f_at(d.matrix_at(x_all).as_ref())?;
+    if clip {
+        f.iter_mut().flatten().for_each(|v| *v = v.clamp(0.0, 1.0));
+    }
+    Ok(f)
 }
 
 /// Least squares on the training pixels with basis functions φ_k, k < K, evaluated everywhere.
@@ -434,16 +428,23 @@ pub fn evaluate(y: &[f64], p: &Protocol, progress: &dyn Progress) -> Result<Fig6
             .enumerate()
             .filter_map(|(i, q)| q.map(|q| (i, q)))
             .collect();
-        let exact_masks: Vec<Mask> = reach
-            .iter()
-            .map(|&(_, q)| Mask::GdExact { alpha, q })
-            .collect();
-        let flow_masks: Vec<Mask> = reach
-            .iter()
-            .map(|&(_, q)| Mask::GdFlow { alpha, q: q as f64 })
-            .collect();
-        let fe = fit(&d, &svd, &y_train, &exact_masks, &x_all, p.clip)?;
-        let ff = fit(&d, &svd, &y_train, &flow_masks, &x_all, p.clip)?;
+        let reach_q: Vec<u64> = reach.iter().map(|&(_, q)| q).collect();
+        let fe = fit(
+            &d,
+            &svd,
+            &y_train,
+            &gd_exact_masks(alpha, &reach_q),
+            &x_all,
+            p.clip,
+        )?;
+        let ff = fit(
+            &d,
+            &svd,
+            &y_train,
+            &gd_flow_masks(alpha, &reach_q),
+            &x_all,
+            p.clip,
+        )?;
         let mut exact = vec![Psnr::NAN; ks.len()];
         let mut flow = vec![Psnr::NAN; ks.len()];
         for (j, &(i, _)) in reach.iter().enumerate() {
@@ -559,20 +560,8 @@ fn check_gd(
     let a = d.matrix();
     let batch = GdBatch::new(vec![y_train.to_vec()], vec![alpha], qs.clone());
     let traj = crate::cpu_gd::run(a.as_ref(), &batch, Some(svd.s_max()), None)?.into_result()?;
-    let exact = shrink(
-        svd,
-        y_train,
-        &qs.iter()
-            .map(|&q| Mask::GdExact { alpha, q })
-            .collect::<Vec<_>>(),
-    )?;
-    let flow = shrink(
-        svd,
-        y_train,
-        &qs.iter()
-            .map(|&q| Mask::GdFlow { alpha, q: q as f64 })
-            .collect::<Vec<_>>(),
-    )?;
+    let exact = shrink(svd, y_train, &gd_exact_masks(alpha, &qs))?;
+    let flow = shrink(svd, y_train, &gd_flow_masks(alpha, &qs))?;
     let mut re = Vec::new();
     let mut rf = Vec::new();
     for (i, &q) in qs.iter().enumerate() {
@@ -914,7 +903,7 @@ fn claims(cfg: &Config, d: &Fig6Data) -> Vec<Claim> {
             let gp = gaps(&v, &dst_t, &idx_a);
             let m = maxabs(&gp);
             ok &= m <= 2.5;
-            rows.push(json!({"activation": a.name(), "max_abs_gap_db": m, "gaps_db": jvec(&gp), "K": ks_of(&idx_a)}));
+            rows.push(json!({"activation": a.name(), "max_abs_gap_db": m, "gaps_db": &gp, "K": ks_of(&idx_a)}));
         }
     }
     if !rows.is_empty() {
@@ -981,7 +970,7 @@ fn claims(cfg: &Config, d: &Fig6Data) -> Vec<Claim> {
                 range_txt(&idx_b)
             ),
             format!("max gap {} dB, mean |gap| {} dB", fx(m, 2), fx(mean, 2)),
-            json!({"gaps_db": jvec(&gp), "K": ks_of(&idx_b), "max_abs_gap_db": m, "mean_abs_gap_db": mean}),
+            json!({"gaps_db": &gp, "K": ks_of(&idx_b), "max_abs_gap_db": m, "mean_abs_gap_db": mean}),
             m <= 1.5,
         ));
     }
@@ -1005,7 +994,7 @@ fn claims(cfg: &Config, d: &Fig6Data) -> Vec<Claim> {
                 range_txt(&idx_b)
             ),
             format!("gaussian − DST from {} to {} dB (max |gap| {} dB)", fx(lo, 2), fx(hi, 2), fx(m, 2)),
-            json!({"gaps_db": jvec(&gp), "K": ks_of(&idx_b), "max_abs_gap_db": m}),
+            json!({"gaps_db": &gp, "K": ks_of(&idx_b), "max_abs_gap_db": m}),
             m <= 3.0,
         ));
     }

@@ -163,6 +163,18 @@ pub enum Size {
     Full,
 }
 
+impl Size {
+    /// N = M of the square spectrum experiments (Figs. 3, 4 and 8): 256, 1024,
+    /// or the paper's 5000.
+    pub fn square(self) -> usize {
+        match self {
+            Size::Quick => 256,
+            Size::Default => 1024,
+            Size::Full => 5000,
+        }
+    }
+}
+
 /// An experiment of the paper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

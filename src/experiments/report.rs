@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::{Claim, ClaimKind, FigureOutput, Report};
 use crate::error::{Error, Result};
+use crate::table::TextTable;
 
 /// Counts (passed, failed) of the claims of one kind.
 pub fn tally(report: &Report, kind: ClaimKind) -> (usize, usize) {
@@ -50,10 +51,6 @@ fn kind_label(k: ClaimKind) -> &'static str {
     }
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 /// The Markdown report.
 pub fn markdown(report: &Report) -> String {
     let mut s = String::new();
@@ -70,9 +67,18 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(s, "- threads: {}", report.threads);
     let _ = writeln!(s, "- total wall time: {:.1} s\n", report.seconds);
     let _ = writeln!(s, "## Summary\n");
-    let _ = writeln!(s, "| claims | pass | fail |\n|---|---|---|");
-    let _ = writeln!(s, "| hard (must hold) | {hp} | {hf} |");
-    let _ = writeln!(s, "| observations (reported) | {op} | {of} |\n");
+    let mut t = TextTable::new(["claims", "pass", "fail"]);
+    t.row([
+        "hard (must hold)".to_string(),
+        hp.to_string(),
+        hf.to_string(),
+    ]);
+    t.row([
+        "observations (reported)".to_string(),
+        op.to_string(),
+        of.to_string(),
+    ]);
+    let _ = writeln!(s, "{}", t.render_markdown());
     let failed = report.failed_hard();
     if failed.is_empty() {
         let _ = writeln!(s, "Every hard claim holds.\n");
@@ -91,21 +97,21 @@ pub fn markdown(report: &Report) -> String {
         s,
         "*Hard* claims are facts the engine must reproduce (exit status non-zero if one fails). *Observations* are the paper's empirical statements, checked against the stated criterion and reported with their numbers whether they hold or not.\n"
     );
-    let _ = writeln!(s, "| claim | kind | result | measured |\n|---|---|---|---|");
+    let mut t = TextTable::new(["claim", "kind", "result", "measured"]);
     for c in report.claims() {
-        let _ = writeln!(
-            s,
-            "| `{}` | {} | {} | {} |",
-            c.id,
-            kind_label(c.kind),
-            if c.passed { "pass" } else { "**FAIL**" },
-            md_cell(&c.measured)
-        );
+        t.row([
+            format!("`{}`", c.id),
+            kind_label(c.kind).to_string(),
+            if c.passed { "pass" } else { "**FAIL**" }.to_string(),
+            c.measured.clone(),
+        ]);
     }
-    let _ = writeln!(s, "\n| figure | wall time (s) |\n|---|---|");
+    let _ = writeln!(s, "{}", t.render_markdown());
+    let mut t = TextTable::new(["figure", "wall time (s)"]);
     for f in &report.figures {
-        let _ = writeln!(s, "| {} | {:.2} |", f.id, f.seconds);
+        t.row([f.id.clone(), format!("{:.2}", f.seconds)]);
     }
+    s.push_str(&t.render_markdown());
     for f in &report.figures {
         figure_md(&mut s, f);
     }

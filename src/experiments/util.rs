@@ -148,20 +148,6 @@ pub fn fx(v: f64, d: usize) -> String {
     }
 }
 
-/// NaN → JSON null, otherwise the number.
-pub fn jnum(v: f64) -> serde_json::Value {
-    if v.is_finite() {
-        serde_json::json!(v)
-    } else {
-        serde_json::Value::Null
-    }
-}
-
-/// A vector with NaN → null.
-pub fn jvec(v: &[f64]) -> serde_json::Value {
-    serde_json::Value::Array(v.iter().map(|&x| jnum(x)).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

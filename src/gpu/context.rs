@@ -504,27 +504,14 @@ impl GpuContext {
         kernel: &str,
         encoder: wgpu::CommandEncoder,
     ) -> Result<(), GpuError> {
-        self.check_alive(kernel)?;
-        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        self.queue.submit(Some(encoder.finish()));
-        let v = pollster::block_on(val.pop());
-        let o = pollster::block_on(oom.pop());
+        let submitted = self.submit(kernel, encoder);
+        if let Err(e @ GpuError::DeviceLost { .. }) = submitted {
+            return Err(e);
+        }
+        // Waited for even when the submission reported an error: nothing is
+        // left running on return.
         self.wait(kernel)?;
-        if let Some(e) = o {
-            return Err(GpuError::OutOfMemory {
-                kernel: kernel.to_string(),
-                what: format!("submission ({e})"),
-                bytes: 0,
-            });
-        }
-        if let Some(e) = v {
-            return Err(GpuError::Validation {
-                kernel: kernel.to_string(),
-                message: e.to_string(),
-            });
-        }
-        Ok(())
+        submitted.map(drop)
     }
 
     /// Submits the encoder without waiting (validation and out-of-memory errors
@@ -571,8 +558,21 @@ impl GpuContext {
 
     /// Blocks until all submitted work is done.
     pub fn wait(&self, kernel: &str) -> Result<(), GpuError> {
+        self.wait_for(kernel, None)
+    }
+
+    /// Blocks until submission `index` is done (all submitted work when
+    /// `None`); a failed poll or a lost device is [`GpuError::DeviceLost`].
+    pub fn wait_for(
+        &self,
+        kernel: &str,
+        index: Option<wgpu::SubmissionIndex>,
+    ) -> Result<(), GpuError> {
         self.device
-            .poll(wgpu::PollType::wait_indefinitely())
+            .poll(wgpu::PollType::Wait {
+                submission_index: index,
+                timeout: None,
+            })
             .map_err(|e| GpuError::DeviceLost {
                 kernel: kernel.to_string(),
                 reason: format!("poll failed: {e}"),
@@ -635,21 +635,7 @@ impl GpuContext {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        match index {
-            None => self.wait(kernel)?,
-            Some(index) => {
-                self.device
-                    .poll(wgpu::PollType::Wait {
-                        submission_index: Some(index),
-                        timeout: None,
-                    })
-                    .map_err(|e| GpuError::DeviceLost {
-                        kernel: kernel.to_string(),
-                        reason: format!("poll failed: {e}"),
-                    })?;
-                self.check_alive(kernel)?;
-            }
-        }
+        self.wait_for(kernel, index)?;
         match rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {

@@ -36,10 +36,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::GpuContext;
 use super::engine::{Engine, KERNEL};
 use super::ops;
 use super::plan::{self, Plan};
-use super::{GpuContext, GpuError};
 use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::trajectory::{GdBatch, Trajectory};
@@ -228,16 +228,7 @@ impl PreparedGd {
             left -= k;
         }
         if let Some(index) = last {
-            ctx.device
-                .poll(wgpu::PollType::Wait {
-                    submission_index: Some(index),
-                    timeout: None,
-                })
-                .map_err(|e| GpuError::DeviceLost {
-                    kernel: KERNEL.into(),
-                    reason: format!("poll failed: {e}"),
-                })?;
-            ctx.check_alive(KERNEL)?;
+            ctx.wait_for(KERNEL, Some(index))?;
         }
         self.steps += steps;
         Ok(())

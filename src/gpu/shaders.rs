@@ -290,23 +290,6 @@ impl Kernel {
             _ => "main",
         }
     }
-
-    /// True when the kernel evaluates η (its pipeline depends on the activation).
-    pub fn uses_activation(&self) -> bool {
-        matches!(
-            self,
-            Kernel::EtaEval
-                | Kernel::Design
-                | Kernel::Skinny {
-                    loader: Loader::Free,
-                    ..
-                }
-                | Kernel::Gram {
-                    loader: Loader::Free,
-                    ..
-                }
-        )
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::cpu_gd;
 use crate::design::Design;
 use crate::error::Result;
-use crate::gpu::{GpuContext, GpuGdOptions, Strategy, run_gd};
+use crate::gpu::{GpuContext, GpuGdOptions, Strategy, run_gd_with_progress};
 use crate::trajectory::{GdBatch, Trajectory};
 
 /// Floating-point format of an engine's arithmetic.
@@ -110,6 +110,18 @@ pub trait GdEngine {
     fn operator(&self, trajectory: &Trajectory) -> Operator;
     /// Runs the batch.
     fn run(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<Trajectory>;
+    /// Runs the batch, calling `progress(q)` with the iterations done from time
+    /// to time (for progress bars; the callback must be cheap). The default
+    /// runs [`GdEngine::run`] and never calls it.
+    fn run_with_progress(
+        &self,
+        problem: &Problem<'_>,
+        batch: &GdBatch,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Trajectory> {
+        let _ = progress;
+        self.run(problem, batch)
+    }
 }
 
 /// The f64 reference ([`crate::cpu_gd`]) on the CPU.
@@ -130,7 +142,15 @@ impl GdEngine for CpuEngine {
         Operator::ExactF64
     }
     fn run(&self, p: &Problem<'_>, batch: &GdBatch) -> Result<Trajectory> {
-        cpu_gd::run(p.a, batch, Some(p.s_max), p.a_eval)
+        self.run_with_progress(p, batch, &mut |_| {})
+    }
+    fn run_with_progress(
+        &self,
+        p: &Problem<'_>,
+        batch: &GdBatch,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Trajectory> {
+        cpu_gd::run_with_progress(p.a, batch, Some(p.s_max), p.a_eval, progress)
     }
 }
 
@@ -197,12 +217,20 @@ impl GdEngine for GpuEngine<'_> {
         }
     }
     fn run(&self, p: &Problem<'_>, batch: &GdBatch) -> Result<Trajectory> {
+        self.run_with_progress(p, batch, &mut |_| {})
+    }
+    fn run_with_progress(
+        &self,
+        p: &Problem<'_>,
+        batch: &GdBatch,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Trajectory> {
         let opts = GpuGdOptions {
             strategy: self.strategy,
             s_max: Some(p.s_max),
             ..GpuGdOptions::default()
         };
-        run_gd(self.ctx, p.design, batch, &opts)
+        run_gd_with_progress(self.ctx, p.design, batch, &opts, progress)
     }
 }
 

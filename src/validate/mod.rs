@@ -21,8 +21,11 @@
 //! A learning rate at or beyond the stability limit 2/s_max² is not compared:
 //! the run is made to measure the growth of ‖y − A w‖ per iteration, reported
 //! next to the predicted |1 − α s_max²|, and the report fails.
+//!
+//! [`mask_figure`] draws m̂_k against m(s_k) from a report (PNG and SVG).
 
 pub mod engine;
+pub mod figure;
 pub mod model;
 pub mod suite;
 
@@ -30,14 +33,15 @@ use faer::Mat;
 use serde::Serialize;
 
 pub use engine::{CpuEngine, GdEngine, GpuEngine, Operator, Precision, Problem, Summation};
+pub use figure::mask_figure;
 pub use model::{ErrorModel, RESOLVE, SAFETY, SpaceTolerances, Tolerance};
 
 use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::mask::{gd_exact_masks, gd_flow_masks, shrink};
-use crate::spectrum::{ThinSvd, thin_svd};
+use crate::spectrum::{ThinSvd, norm, thin_svd};
 use crate::trajectory::{GdBatch, RunStatus, Trajectory, rel_error};
-use model::{ModelInputs, RefNorms, abs_product_norm, norm};
+use model::{ModelInputs, RefNorms, abs_product_norm};
 
 /// Floating-point work (4·N·M per iteration) the f64 sanity line may spend by
 /// default; checkpoints beyond it are not re-run on the CPU.
@@ -378,12 +382,6 @@ struct Reference {
     norms: Vec<RefNorms>,
 }
 
-fn columns(m: &Mat<f64>) -> Vec<Vec<f64>> {
-    (0..m.ncols())
-        .map(|j| m.col(j).iter().copied().collect())
-        .collect()
-}
-
 fn matvec_t(u: &Mat<f64>, v: &[f64]) -> Vec<f64> {
     let vm = Mat::<f64>::from_fn(v.len(), 1, |i, _| v[i]);
     let p = u.transpose() * &vm;
@@ -412,8 +410,7 @@ impl Reference {
         let mut masks = gd_exact_masks(alpha, qs);
         masks.extend(gd_flow_masks(alpha, qs));
         let sh = shrink(&svd, &cfg.y, &masks)?;
-        let wm = Mat::<f64>::from_fn(a.ncols(), 2 * nq, |j, k| sh.w[k][j]);
-        let fe = columns(&(a_eval * &wm));
+        let fe = sh.f_at(a_eval.as_ref())?;
         let p_sums = model::residual_norm_sums(&svd.s, &c, y_perp, alpha, qs);
         let mut f = sh.f;
         let mut w = sh.w;

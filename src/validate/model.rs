@@ -65,6 +65,7 @@ use serde::Serialize;
 use super::engine::{Operator, Precision, Summation};
 use crate::design::Design;
 use crate::error::{Error, Result};
+use crate::spectrum::norm;
 
 /// Safety factor applied to every estimate (the estimates are typical-case,
 /// not worst-case, in the reduction and accumulation terms).
@@ -148,11 +149,6 @@ pub fn abs_product_norm(b: MatRef<'_, f64>, w: &[f64]) -> f64 {
         }
     }
     norm(&out)
-}
-
-/// Euclidean norm.
-pub fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
 /// Everything about the problem and the engine that the tolerances depend on.

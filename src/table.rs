@@ -1,5 +1,6 @@
-//! Text tables for the terminal (and Markdown for reports): the one renderer
-//! every command uses for its human-readable output.
+//! Text tables for the terminal and Markdown tables for reports: the one
+//! renderer behind every command's human-readable output and the tables of
+//! `reproduce`'s `report.md`, with the number formats they share.
 //!
 //! Columns whose cells all look numeric (or are placeholders such as
 //! `unreachable`, `nan`, `-`) are right-aligned, the others left-aligned;
@@ -126,11 +127,11 @@ impl TextTable {
         out
     }
 
-    /// A GitHub-flavoured Markdown table (for report files such as `report.md`).
-    #[allow(dead_code)] // for report writers; exercised by the tests below
+    /// A GitHub-flavoured Markdown table (for report files such as `report.md`);
+    /// `|` in a cell is escaped and a line break becomes a space.
     pub fn render_markdown(&self) -> String {
         let align = self.alignments();
-        let esc = |s: &str| s.replace('|', "\\|");
+        let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
         let n = self.ncols();
         let mut out = String::new();
         let headers: Vec<String> = (0..n)
@@ -198,6 +199,18 @@ pub fn sig(v: f64, digits: usize) -> String {
     }
 }
 
+/// An error or tolerance for a table: always scientific with 3 significant
+/// digits (`1.23e-7`), so a column of them lines up; `0` and `nan` spelled out.
+pub fn sci(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v == 0.0 {
+        "0".into()
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +258,7 @@ mod tests {
         assert_eq!(num(f64::NAN), "nan");
         assert_eq!(num(0.0), "0");
         assert_eq!(sig(-0.0123456, 3), "-0.0123");
+        assert_eq!(sci(0.5), "5.00e-1");
+        assert_eq!(sci(0.0), "0");
     }
 }
