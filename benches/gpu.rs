@@ -13,6 +13,10 @@
 //! measurements — sized for lavapipe. Figures from a software adapter say
 //! nothing about a GPU; the table says which adapter produced them.
 //!
+//! `GDSHRINK_BENCH_OCCUPANCY=W`: product kernels aim at W workgroups
+//! ([`GpuOptions::occupancy`](gdshrink::gpu::GpuOptions)) instead of the
+//! adapter's default, to tune it on a new GPU.
+//!
 //! Run: `cargo bench --bench gpu` (select an adapter with GDSHRINK_ADAPTER).
 
 use std::fmt::Write as _;
@@ -73,19 +77,28 @@ fn prepare(ctx: &GpuContext, c: &Case) -> PreparedGd {
 }
 
 fn bench_gd(crit: &mut Criterion) {
-    let ctx = GpuContext::new(&Default::default()).unwrap_or_else(|e| {
+    let occupancy = std::env::var("GDSHRINK_BENCH_OCCUPANCY").ok().map(|v| {
+        v.parse::<usize>()
+            .expect("GDSHRINK_BENCH_OCCUPANCY: a number of workgroups")
+    });
+    let opts = gpu::GpuOptions {
+        occupancy,
+        ..Default::default()
+    };
+    let ctx = GpuContext::new(&opts).unwrap_or_else(|e| {
         panic!("the GPU bench needs a wgpu adapter ({e}); lavapipe works (GDSHRINK_BENCH_QUICK=1)")
     });
     let mut summary = String::new();
     let _ = writeln!(
         summary,
-        "adapter: {}\nmode: {}\n\n| N | M | B | strategy | set-up (s) | steps/s | eff. GB/s | GFLOP/s |\n|---|---|---|---|---|---|---|---|",
+        "adapter: {}\nmode: {}\noccupancy: {} workgroups per product\n\n| N | M | B | strategy | set-up (s) | steps/s | eff. GB/s | GFLOP/s | launches/step | encode µs/step |\n|---|---|---|---|---|---|---|---|---|---|",
         ctx.describe(),
         if quick() {
             "quick (GDSHRINK_BENCH_QUICK=1)"
         } else {
             "full"
-        }
+        },
+        ctx.occupancy
     );
     let mut group = crit.benchmark_group("gd_step");
     if quick() {
@@ -123,9 +136,20 @@ fn bench_gd(crit: &mut Criterion) {
         p.advance(&ctx, steps).expect("advance");
         let secs = t.elapsed().as_secs_f64();
         let rate = steps as f64 / secs;
+        // Host-side cost of recording one chunk of steps (nothing submitted):
+        // when this approaches 1/rate, the CPU, not the GPU, sets the pace.
+        let k = 1024u64;
+        let t = Instant::now();
+        let mut enc = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        p.record(&mut enc, k);
+        let cmd = enc.finish();
+        let encode = t.elapsed().as_secs_f64() / k as f64;
+        drop(cmd);
         let _ = writeln!(
             summary,
-            "| {} | {} | {} | {} | {:.3} | {:.1} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {} | {:.3} | {:.1} | {:.2} | {:.2} | {} | {:.2} |",
             c.n,
             c.m,
             c.b,
@@ -133,12 +157,16 @@ fn bench_gd(crit: &mut Criterion) {
             setup,
             rate,
             rate * plan.step_bytes / 1e9,
-            rate * plan.step_flops / 1e9
+            rate * plan.step_flops / 1e9,
+            p.launches_per_step(),
+            encode * 1e6
         );
     }
     group.finish();
     println!("\n{summary}");
-    if let Some(dir) = option_env!("CARGO_TARGET_TMPDIR") {
+    if let Ok(path) = std::env::var("GDSHRINK_BENCH_SUMMARY") {
+        let _ = std::fs::write(path, &summary);
+    } else if let Some(dir) = option_env!("CARGO_TARGET_TMPDIR") {
         let _ = std::fs::write(format!("{dir}/gdshrink-gpu-bench.md"), &summary);
     }
 }

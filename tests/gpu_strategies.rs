@@ -136,6 +136,25 @@ fn shared_memory_kernels_match_cpu() {
 }
 
 #[test]
+fn hardware_occupancy_splits_match_cpu() {
+    // What a large GPU runs: the tiled kernels aiming at 1024 workgroups per
+    // product, reached by splitting reductions into pieces of at least 32
+    // indices that the finish kernel sums (here the 520-long reductions of A·W
+    // or Aᵀ·R in 11 splits of 48).
+    let ctx = common::open(GpuOptions {
+        tiled: Some(true),
+        occupancy: Some(1024),
+        ..GpuOptions::default()
+    });
+    assert_eq!((ctx.occupancy, ctx.min_split), (1024, 32));
+    for (act, n, m) in [(Activation::Tanh, 24, 520), (Activation::Relu, 520, 24)] {
+        let (d, b, _) = problem(act, 30.0, n, m, vec![0, 1, 10, 60]);
+        let r = reference(&d, &b);
+        check_all(&ctx, &format!("occupancy 1024 {}", d.label()), &r);
+    }
+}
+
+#[test]
 fn row_blocks_and_split_reductions_match_cpu() {
     // Bindings of 13 rows of A: A, K and G are split into row blocks; M = 1100
     // also splits the reduction of A·W into partial sums (finish kernel).

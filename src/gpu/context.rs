@@ -35,6 +35,14 @@ pub struct GpuOptions {
     /// hardware adapters, streaming on software ones (where every barrier is a
     /// coroutine switch). Both compute the same sums in the same order per tile.
     pub tiled: Option<bool>,
+    /// Workgroups each product kernel aims for (by splitting its reduction).
+    /// `None`: 4 on software adapters (a few per CPU core), 1024 on hardware
+    /// (several per multiprocessor of a large GPU; on an H100, 256…1024 are
+    /// within ±17 % of each other and 64 is 2–4× slower at N = M = 4096, see
+    /// BENCHMARKS.md).
+    /// Setting it on a small problem exercises the many-split paths that large
+    /// GPUs take.
+    pub occupancy: Option<usize>,
 }
 
 /// What `gdshrink devices` shows about one adapter.
@@ -143,6 +151,12 @@ pub struct GpuContext {
     /// shader). Set for software adapters; kernels then split their work so
     /// that no invocation comes near it. `None`: no limit.
     pub loop_limit: Option<u64>,
+    /// Workgroups each product kernel aims for (see [`GpuOptions::occupancy`]).
+    pub occupancy: usize,
+    /// Shortest split of a product's reduction, in reduction indices (a
+    /// multiple of the 16-index tile): 256 on software adapters, 32 on hardware,
+    /// where short splits are what fills the GPU when B is small.
+    pub min_split: usize,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     pipelines: Mutex<HashMap<(String, String), Arc<wgpu::ComputePipeline>>>,
@@ -250,9 +264,20 @@ impl GpuContext {
             .map_or(device_limit, |o| o.min(device_limit));
         let tiled = opts.tiled.unwrap_or(!summary.software);
         let loop_limit = summary.software.then_some(65535);
+        let occupancy = opts
+            .occupancy
+            .unwrap_or(if summary.software { 4 } else { 1024 })
+            .max(1);
+        let min_split = if summary.software && opts.occupancy.is_none() {
+            256
+        } else {
+            32
+        };
         Ok(GpuContext {
             tiled,
             loop_limit,
+            occupancy,
+            min_split,
             device,
             queue,
             adapter: summary,

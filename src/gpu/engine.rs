@@ -85,9 +85,8 @@ impl Engine {
         let (n, m, nb) = (design.n(), design.m(), batch.runs());
         let eval_pts = batch.eval_points.as_deref().unwrap_or(&[]);
         let e = eval_pts.len();
-        // Workgroups to aim for per product: a few per CPU core on software
-        // adapters, enough to fill every SM of a large GPU otherwise.
-        let target = if ctx.is_software() { 4 } else { 1024 };
+        // Workgroups to aim for per product (GpuOptions::occupancy).
+        let target = ctx.occupancy;
         // Partial sums: 64 MiB, at least one slot of the widest product, at
         // most one binding.
         let widest = n.max(m).max(e) * nb;

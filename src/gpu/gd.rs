@@ -201,6 +201,27 @@ impl PreparedGd {
         self.steps
     }
 
+    /// Kernel launches in one GD step (all B runs together).
+    pub fn launches_per_step(&self) -> usize {
+        self.engine.step.len()
+    }
+
+    /// Records `steps` GD steps into one compute pass of `enc` without
+    /// submitting them; [`PreparedGd::steps`] is not advanced (use
+    /// [`PreparedGd::advance`] to run steps). Used by `advance` and by the
+    /// benches to time the host-side encoding on its own.
+    pub fn record(&self, enc: &mut wgpu::CommandEncoder, steps: u64) {
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("gd steps"),
+            timestamp_writes: None,
+        });
+        for _ in 0..steps {
+            for d in &self.engine.step {
+                d.record(&mut pass);
+            }
+        }
+    }
+
     /// Records `steps` GD steps (at most [`plan::MAX_CHUNK`] per command buffer),
     /// submits them and waits until the device has finished them all.
     pub fn advance(&mut self, ctx: &GpuContext, steps: u64) -> Result<()> {
@@ -213,17 +234,7 @@ impl PreparedGd {
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                     label: Some("gd steps"),
                 });
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("gd steps"),
-                    timestamp_writes: None,
-                });
-                for _ in 0..k {
-                    for d in &self.engine.step {
-                        d.record(&mut pass);
-                    }
-                }
-            }
+            self.record(&mut enc, k);
             last = Some(ctx.submit(KERNEL, enc)?);
             left -= k;
         }

@@ -10,9 +10,6 @@ use super::shaders::{Kernel, Loader, SkinnyTile};
 use super::{GpuContext, GpuError};
 use crate::activation::Activation;
 
-/// Reduction indices per split of a skinny product, at least (16 k-tiles).
-pub(crate) const MIN_SPLIT: usize = 256;
-
 /// A planned skinny product `P = op(M) · X` (op = identity or transpose) over B
 /// columns: its launches and the partial slots they fill.
 #[derive(Clone, Debug)]
@@ -79,7 +76,7 @@ impl SkinnyPlan {
 
     /// Plans `op(M)·X` for `op` = M (`transposed` false: outputs are rows of M)
     /// or Mᵀ (outputs are columns). Splits the reduction so that about
-    /// `target_groups` workgroups run, each split ≥ [`MIN_SPLIT`] long, and the
+    /// `target_groups` workgroups run, each split at least `ctx.min_split` long, and the
     /// partial buffer holds at most `max_partial` elements (at least one slot
     /// per block).
     pub(crate) fn new(
@@ -131,7 +128,7 @@ impl SkinnyPlan {
                 (d_out.div_ceil(tile.ti() as usize).max(1), tiles_b)
             };
             let want = target_groups.div_ceil(gx * gy).max(1);
-            let max_by_len = (d_red / MIN_SPLIT).max(1);
+            let max_by_len = (d_red / ctx.min_split.max(16)).max(1);
             // Beyond MAX_GROUPS workgroups an invocation loops over several
             // outputs: its reduction share shrinks accordingly.
             let reps = gx.div_ceil(MAX_GROUPS as usize).max(1);
