@@ -101,7 +101,18 @@ def fmt(t):
 
 def main():
     if len(sys.argv) > 1:
-        sizes = [int(a) for a in sys.argv[1:]]
+        try:
+            sizes = [int(a) for a in sys.argv[1:]]
+        except ValueError:
+            print(
+                "usage: numpy_cpu.py [N ...]   (square sizes N = M, positive integers; "
+                f"got {' '.join(sys.argv[1:])!r})",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+        if any(n < 2 for n in sizes):
+            print(f"numpy_cpu.py: sizes must be at least 2, got {sizes}", file=sys.stderr)
+            sys.exit(2)
     else:
         sizes = [256] if quick() else [1024, 2048]
     nthreads, libname = blas_threads()
