@@ -37,18 +37,41 @@ fn opaque(v: f32) -> f32 {
     return bitcast<f32>(bitcast<u32>(v) | p.opaque_zero);
 }
 
+// One Kahan step: (sum, compensation) + v.
+fn kahan(sc: vec2<f32>, v: f32) -> vec2<f32> {
+    let y = v - sc.y;
+    let t = opaque(sc.x + y);
+    return vec2<f32>(t, (t - sc.x) - y);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let stride = nwg.x * 256u;
     for (var idx = gid.x; idx < p.n; idx += stride) {
-        var s = 0.0;
-        var c = 0.0;
-        for (var k = 0u; k < p.n_slots; k++) {
-            let y = partial[k * p.p_stride + idx] - c;
-            let t = opaque(s + y);
-            c = (t - s) - y;
-            s = t;
+        // Slots in order, 8 loads issued before they are summed: a GPU thread
+        // stalls at the first use of a load, so loads in flight together cost
+        // one memory latency instead of eight. The Kahan order is unchanged.
+        var sc = vec2<f32>(0.0, 0.0);
+        let ps = p.p_stride;
+        var k = 0u;
+        for (; k + 8u <= p.n_slots; k += 8u) {
+            let base = k * ps + idx;
+            let v0 = partial[base];
+            let v1 = partial[base + ps];
+            let v2 = partial[base + 2u * ps];
+            let v3 = partial[base + 3u * ps];
+            let v4 = partial[base + 4u * ps];
+            let v5 = partial[base + 5u * ps];
+            let v6 = partial[base + 6u * ps];
+            let v7 = partial[base + 7u * ps];
+            sc = kahan(kahan(kahan(kahan(sc, v0), v1), v2), v3);
+            sc = kahan(kahan(kahan(kahan(sc, v4), v5), v6), v7);
         }
+        for (; k < p.n_slots; k++) {
+            sc = kahan(sc, partial[k * ps + idx]);
+        }
+        let s = sc.x;
+        let c = sc.y;
         var v = p.c_p * (s - c);
         if ((p.flags & HAS_Y) != 0u) {
             v = p.c_y * yin[idx] + v;
