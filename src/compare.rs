@@ -37,7 +37,7 @@ use crate::error::{Error, Result};
 use crate::mask::{Mask, gd_exact_masks, shrink};
 use crate::spectrum::thin_svd;
 use crate::trajectory::{GdBatch, rel_error};
-use crate::validate::{GdEngine, LearningRate, Problem};
+use crate::validate::{GdEngine, LearningRate, Problem, design_s_max};
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -234,14 +234,7 @@ pub fn compare(cfg: &CompareConfig, engines: &[&dyn GdEngine]) -> Result<Compare
     let (a, matrix_seconds) = timed(|| d.matrix());
     let (svd, svd_seconds) = timed(|| thin_svd(a.as_ref()));
     let svd = svd?;
-    let s_max = svd.s_max();
-    if s_max.is_nan() || s_max <= 0.0 {
-        return Err(Error::invalid(
-            "design",
-            d.label(),
-            "a non-zero design matrix",
-        ));
-    }
+    let s_max = design_s_max(&svd, d)?;
     let alpha = cfg.alpha.resolve(s_max);
     if !(alpha.is_finite() && alpha > 0.0) || alpha * s_max * s_max >= 2.0 {
         return Err(Error::UnstableLearningRate {

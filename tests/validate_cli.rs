@@ -136,6 +136,32 @@ fn nan_inputs_are_rejected() {
 }
 
 #[test]
+fn an_all_zero_design_is_rejected_by_both_commands() {
+    // relu(σ(0 − b)) = 0 for every bias b ≥ 0: A is zero, s_max = 0.
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("x.txt");
+    std::fs::write(&grid, "0\n0\n0\n0\n").unwrap();
+    for args in [
+        ["validate", "--device", "cpu"],
+        ["compare", "--engines", "cpu"],
+    ] {
+        let assert = gdshrink()
+            .args(args)
+            .args(["-a", "relu", "--n", "4", "--m", "8", "--q", "1"])
+            .arg("--grid")
+            .arg(&grid)
+            .assert()
+            .failure();
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(
+            err.contains("invalid design") && err.contains("A is zero"),
+            "{}: {err}",
+            args[0]
+        );
+    }
+}
+
+#[test]
 fn a_tightened_tolerance_fails_naming_checkpoint_and_direction() {
     // --tol-scale 1e-6 makes every f64 tolerance ~1e-19: the checks must fail
     // and say where.

@@ -154,8 +154,11 @@ pub struct GpuContext {
     /// Workgroups each product kernel aims for (see [`GpuOptions::occupancy`]).
     pub occupancy: usize,
     /// Shortest split of a product's reduction, in reduction indices (a
-    /// multiple of the 16-index tile): 256 on software adapters, 32 on hardware,
-    /// where short splits are what fills the GPU when B is small.
+    /// multiple of the 16-index tile): 32 on hardware adapters, where short
+    /// splits are what fills the GPU when B is small, and wherever
+    /// [`GpuOptions::occupancy`] is given (so that a test can reproduce the
+    /// hardware splits on a software adapter); 256 on software adapters
+    /// otherwise.
     pub min_split: usize,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,

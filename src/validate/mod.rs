@@ -64,6 +64,20 @@ pub fn default_eval_points(n: usize) -> Vec<f64> {
     crate::grid::linspace((2 * n).saturating_sub(1).max(2))
 }
 
+/// s_max of `d`'s design matrix from its SVD; an all-zero A (s_max = 0) or a
+/// NaN is an error naming the design. Shared by `validate` and `compare`.
+pub(crate) fn design_s_max(svd: &ThinSvd, d: &Design) -> Result<f64> {
+    let s_max = svd.s_max();
+    if s_max.is_nan() || s_max <= 0.0 {
+        return Err(Error::invalid(
+            "design",
+            d.label(),
+            "a design matrix with at least one non-zero entry (A is zero)",
+        ));
+    }
+    Ok(s_max)
+}
+
 /// A learning rate, fixed or relative to the largest singular value of A
 /// (known only once the SVD is done).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -471,14 +485,7 @@ pub fn validate(cfg: &ValidateConfig, engine: &dyn GdEngine) -> Result<ValidateR
     let a = d.matrix();
     let a_eval = d.matrix_at(&cfg.eval_points);
     let svd = thin_svd(a.as_ref())?;
-    let s_max = svd.s_max();
-    if s_max.is_nan() || s_max <= 0.0 {
-        return Err(Error::invalid(
-            "design",
-            d.label(),
-            "a design matrix with at least one non-zero entry (A is zero)",
-        ));
-    }
+    let s_max = design_s_max(&svd, d)?;
     let alpha = cfg.alpha.resolve(s_max);
     let problem = Problem {
         design: d,
