@@ -59,7 +59,12 @@ fn tune(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
 }
 
 fn design(n: usize) -> Design {
-    Design::linspace(Activation::Tanh, SIGMA, n, n).expect("valid design")
+    Design::spec(Activation::Tanh)
+        .sigma(SIGMA)
+        .n(n)
+        .m(n)
+        .build()
+        .expect("valid design")
 }
 
 /// 100 values of q, log-spaced from 1 to 10⁴ (distinct integers not required).

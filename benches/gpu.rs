@@ -58,7 +58,12 @@ fn cases() -> Vec<Case> {
 }
 
 fn prepare(ctx: &GpuContext, c: &Case) -> PreparedGd {
-    let d = Design::linspace(Activation::Tanh, 30.0, c.n, c.m).expect("design");
+    let d = Design::spec(Activation::Tanh)
+        .sigma(30.0)
+        .n(c.n)
+        .m(c.m)
+        .build()
+        .expect("design");
     let y: Vec<Vec<f64>> = (0..c.b)
         .map(|k| {
             d.x.iter()

@@ -3,7 +3,11 @@ use gdshrink::{Activation, Design, GdBatch, Signal, cpu_gd, mask, spectrum, traj
 
 pub fn main() -> gdshrink::Result<()> {
     // f(x) = sum_j w_j tanh(sigma (x - b_j)), sigma = M: N = 64 samples, M = 128 biases on [0, 1].
-    let design = Design::linspace(Activation::Tanh, 128.0, 64, 128)?;
+    let design = Design::spec(Activation::Tanh)
+        .sigma(128.0)
+        .n(64)
+        .m(128)
+        .build()?;
     let a = design.matrix(); // A_ij = tanh(sigma (x_i - b_j)), 64 x 128, f64
     let y = Signal::default().values(&design.x)?; // heavisine, scaled to [0, 1]
 

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::trajectory::Trajectory;
+use crate::gd::Trajectory;
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -133,6 +133,7 @@ pub enum Error {
     },
 
     /// Anything the GPU engine reports (adapter, shader, out of memory, device loss).
+    #[cfg(feature = "gpu")]
     #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),
 }

@@ -95,7 +95,12 @@ fn spectrum_table_json_and_files() {
     );
     assert_eq!(j["activation"], "heaviside");
     assert_eq!(j["sigma"], 32.0); // default sigma = M
-    let d = Design::linspace(Activation::Heaviside, 32.0, 32, 32).unwrap();
+    let d = Design::spec(Activation::Heaviside)
+        .sigma(32.0)
+        .n(32)
+        .m(32)
+        .build()
+        .unwrap();
     let want = spectrum::singular_values(d.matrix().as_ref()).unwrap();
     let got = vecf(&j["singular_values"]);
     assert!(rel_error(&got, &want) < 1e-12);
@@ -142,7 +147,12 @@ fn spectrum_vectors_match_the_dst_basis() {
     has_keys(&j, &["x", "components"]);
     let comps = j["components"].as_array().unwrap();
     assert_eq!(comps.len(), 4);
-    let d = Design::linspace(Activation::Heaviside, 64.0, 64, 64).unwrap();
+    let d = Design::spec(Activation::Heaviside)
+        .sigma(64.0)
+        .n(64)
+        .m(64)
+        .build()
+        .unwrap();
     let svd = spectrum::thin_svd(d.matrix().as_ref()).unwrap();
     let lib = spectrum::dst_similarity(&svd, &d.x, &[0, 1, 2, 3]).unwrap();
     for (c, l) in comps.iter().zip(&lib) {
@@ -241,7 +251,12 @@ fn shrink_matches_the_library() {
     assert_eq!(j["alpha_rule"], "1/s_max^2");
     assert_eq!(j["regime"], "monotone");
 
-    let d = Design::linspace(Activation::Tanh, 40.0, 24, 40).unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(40.0)
+        .n(24)
+        .m(40)
+        .build()
+        .unwrap();
     let svd = spectrum::thin_svd(d.matrix().as_ref()).unwrap();
     let alpha = 1.0 / (svd.s_max() * svd.s_max());
     assert!((j["alpha"].as_f64().unwrap() - alpha).abs() < 1e-14 * alpha);
@@ -401,7 +416,12 @@ fn qk_single_activation() {
     assert_eq!(vecf(&j["k"]), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     let a = &j["activations"][0];
     has_keys(a, &["activation", "sigma", "s_max", "q", "ratio_sq"]);
-    let d = Design::linspace(Activation::Heaviside, 64.0, 64, 64).unwrap();
+    let d = Design::spec(Activation::Heaviside)
+        .sigma(64.0)
+        .n(64)
+        .m(64)
+        .build()
+        .unwrap();
     let s = spectrum::singular_values(d.matrix().as_ref()).unwrap();
     let lib = qk::q_table(&s, 6, 64, 64).unwrap();
     for (i, row) in lib.iter().enumerate() {
@@ -581,7 +601,12 @@ fn gd_batches_signals_times_alphas() {
     let l0 = j["loss"][0][0].as_f64().unwrap();
     assert!((l0 - 0.5 * y0.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12 * l0);
     // f on the evaluation grid is the network with the recorded weights.
-    let d = Design::linspace(Activation::Gelu, 10.0, 20, 30).unwrap();
+    let d = Design::spec(Activation::Gelu)
+        .sigma(10.0)
+        .n(20)
+        .m(30)
+        .build()
+        .unwrap();
     let p = vecf(&j["eval_points"]);
     assert_eq!(p, gdshrink::grid::linspace(7));
     for b in 0..4 {

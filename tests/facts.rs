@@ -29,7 +29,7 @@ fn svd_1024(act: Activation, sigma: f64) -> &'static (Design, ThinSvd) {
         other => panic!("no cached SVD for {other}"),
     };
     cell.get_or_init(|| {
-        let d = Design::linspace(act, sigma, N, N).unwrap();
+        let d = Design::spec(act).sigma(sigma).n(N).m(N).build().unwrap();
         let svd = spectrum::thin_svd(d.matrix().as_ref()).unwrap();
         (d, svd)
     })
@@ -54,7 +54,7 @@ fn sv_1024(act: Activation) -> &'static Vec<f64> {
 }
 
 fn sv_of(act: Activation, sigma: f64, n: usize, m: usize) -> Vec<f64> {
-    let d = Design::linspace(act, sigma, n, m).unwrap();
+    let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
     spectrum::singular_values(d.matrix().as_ref()).unwrap()
 }
 
@@ -336,7 +336,7 @@ fn iterated_gd_equals_closed_form() {
     ];
     let mut worst: f64 = 0.0;
     for (act, sigma, n, m) in designs {
-        let d = Design::linspace(act, sigma, n, m).unwrap();
+        let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
         let a = d.matrix();
         let svd = spectrum::thin_svd(a.as_ref()).unwrap();
         let smax2 = svd.s_max() * svd.s_max();
@@ -490,7 +490,12 @@ fn grey_zone_widths() {
 /// the top component alone gives 1 − (1 − e⁻¹) = e⁻¹ ≈ 0.368 relative gap.
 #[test]
 fn gd_flow_gap_shrinks_with_q() {
-    let d = Design::linspace(Activation::Tanh, 256.0, 64, 256).unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(256.0)
+        .n(64)
+        .m(256)
+        .build()
+        .unwrap();
     let svd = spectrum::thin_svd(d.matrix().as_ref()).unwrap();
     let y = Builtin::Heavisine.sample(&d.x);
     let alpha = 1.0 / (svd.s_max() * svd.s_max());
@@ -513,7 +518,7 @@ fn gd_flow_gap_shrinks_with_q() {
 #[test]
 fn zero_sizes_are_typed_errors() {
     for (n, m, name) in [(0, 4, "n"), (4, 0, "m")] {
-        match Design::linspace(Activation::Tanh, 1.0, n, m) {
+        match Design::spec(Activation::Tanh).sigma(1.0).n(n).m(m).build() {
             Err(Error::InvalidParameter {
                 name: got, value, ..
             }) => {
@@ -527,7 +532,12 @@ fn zero_sizes_are_typed_errors() {
 #[test]
 fn bad_sigma_is_a_typed_error() {
     for sigma in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-        let e = Design::linspace(Activation::Relu, sigma, 4, 4).unwrap_err();
+        let e = Design::spec(Activation::Relu)
+            .sigma(sigma)
+            .n(4)
+            .m(4)
+            .build()
+            .unwrap_err();
         assert!(
             matches!(&e, Error::InvalidParameter { name, .. } if name == "sigma"),
             "σ={sigma}: {e:?}"
@@ -538,7 +548,12 @@ fn bad_sigma_is_a_typed_error() {
 
 #[test]
 fn non_finite_signal_is_a_typed_error() {
-    let d = Design::linspace(Activation::Tanh, 10.0, 6, 5).unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(10.0)
+        .n(6)
+        .m(5)
+        .build()
+        .unwrap();
     let a = d.matrix();
     let svd = spectrum::thin_svd(a.as_ref()).unwrap();
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
@@ -580,7 +595,12 @@ fn unknown_activation_lists_valid_names() {
 
 #[test]
 fn unstable_learning_rate_names_run_and_limit() {
-    let d = Design::linspace(Activation::Relu, 1.0, 12, 10).unwrap();
+    let d = Design::spec(Activation::Relu)
+        .sigma(1.0)
+        .n(12)
+        .m(10)
+        .build()
+        .unwrap();
     let a = d.matrix();
     let s_max = spectrum::singular_values(a.as_ref()).unwrap()[0];
     let limit = 2.0 / (s_max * s_max);
@@ -615,7 +635,12 @@ fn unstable_learning_rate_names_run_and_limit() {
 /// checkpoint — run 0 intact, run 1 finite before the failure and NaN after.
 #[test]
 fn divergence_is_reported_with_partial_trajectory() {
-    let d = Design::linspace(Activation::Tanh, 30.0, 16, 12).unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(30.0)
+        .n(16)
+        .m(12)
+        .build()
+        .unwrap();
     let a = d.matrix();
     let s_max = spectrum::singular_values(a.as_ref()).unwrap()[0];
     let s2 = s_max * s_max;
@@ -694,15 +719,14 @@ fn bad_grids_are_typed_errors() {
         "{e}"
     );
     // Through the design: a user grid of the wrong length, a NaN bias.
-    let e = Design::from_grids(
-        Activation::Tanh,
-        1.0,
-        3,
-        2,
-        &Grid::Points(vec![0.0, 1.0]),
-        &Grid::Linspace,
-    )
-    .unwrap_err();
+    let e = Design::spec(Activation::Tanh)
+        .sigma(1.0)
+        .n(3)
+        .m(2)
+        .grid(Grid::Points(vec![0.0, 1.0]).clone())
+        .bias_grid(Grid::Linspace.clone())
+        .build()
+        .unwrap_err();
     assert!(
         matches!(
             e,
@@ -725,7 +749,12 @@ fn bad_grids_are_typed_errors() {
 
 #[test]
 fn mismatched_lengths_are_typed_errors() {
-    let d = Design::linspace(Activation::Gelu, 5.0, 8, 6).unwrap();
+    let d = Design::spec(Activation::Gelu)
+        .sigma(5.0)
+        .n(8)
+        .m(6)
+        .build()
+        .unwrap();
     let a = d.matrix();
     let svd = spectrum::thin_svd(a.as_ref()).unwrap();
     let e = mask::shrink(&svd, &[0.0; 7], &[Mask::Pca { kappa: 0.1 }]).unwrap_err();

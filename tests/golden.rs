@@ -110,7 +110,13 @@ fn spectra_tall_by_symmetry() {
         let grid: Grid = s(c, "grid").parse().unwrap();
         let bias_grid: Grid = s(c, "bias_grid").parse().unwrap();
         // Swap: samples on the bias layout (M of them), biases on the sample layout (N).
-        let d = Design::from_grids(act, f(c, "sigma"), u(c, "m"), u(c, "n"), &bias_grid, &grid)
+        let d = Design::spec(act)
+            .sigma(f(c, "sigma"))
+            .n(u(c, "m"))
+            .m(u(c, "n"))
+            .grid(bias_grid.clone())
+            .bias_grid(grid.clone())
+            .build()
             .unwrap();
         let a = d.matrix();
         let sv = spectrum::singular_values(a.as_ref()).unwrap();

@@ -27,18 +27,24 @@ fn sigma_for(act: Activation, m: usize) -> f64 {
 fn designs(act: Activation) -> Vec<Design> {
     let mut out = Vec::new();
     for (n, m) in [(64, 96), (97, 64), (128, 128)] {
-        out.push(Design::linspace(act, sigma_for(act, m), n, m).unwrap());
+        out.push(
+            Design::spec(act)
+                .sigma(sigma_for(act, m))
+                .n(n)
+                .m(m)
+                .build()
+                .unwrap(),
+        );
     }
     out.push(
-        Design::from_grids(
-            act,
-            sigma_for(act, 80),
-            50,
-            80,
-            &Grid::Midpoint,
-            &Grid::Linspace,
-        )
-        .unwrap(),
+        Design::spec(act)
+            .sigma(sigma_for(act, 80))
+            .n(50)
+            .m(80)
+            .grid(Grid::Midpoint.clone())
+            .bias_grid(Grid::Linspace.clone())
+            .build()
+            .unwrap(),
     );
     let mut rng = common::rng(11);
     let mut pts = |k: usize| {
@@ -116,7 +122,12 @@ fn row_blocks_give_the_same_matrix() {
     let small = ctx_with_binding(4 * 96 * 5);
     let ctx = ctx();
     for act in [Activation::Tanh, Activation::Sinc, Activation::Relu2] {
-        let d = Design::linspace(act, sigma_for(act, 96), 64, 96).unwrap();
+        let d = Design::spec(act)
+            .sigma(sigma_for(act, 96))
+            .n(64)
+            .m(96)
+            .build()
+            .unwrap();
         let whole = gpu::design_matrix(ctx, &d).unwrap();
         let tiled = gpu::design_matrix(&small, &d).unwrap();
         assert_eq!(whole, tiled, "{act}: the split changed the entries");
@@ -124,7 +135,12 @@ fn row_blocks_give_the_same_matrix() {
     }
     // A row that does not fit one binding is a typed error naming the sizes.
     let tiny = ctx_with_binding(64);
-    let d = Design::linspace(Activation::Relu, 1.0, 4, 100).unwrap();
+    let d = Design::spec(Activation::Relu)
+        .sigma(1.0)
+        .n(4)
+        .m(100)
+        .build()
+        .unwrap();
     let e = gpu::design_matrix(&tiny, &d).unwrap_err().to_string();
     assert!(e.contains("400") && e.contains("64"), "{e}");
 }
@@ -134,7 +150,12 @@ fn ties_give_z_zero_exactly() {
     // N = M: every diagonal entry has x_i = b_j, z = 0, where heaviside is 0.
     let ctx = ctx();
     let n = 256;
-    let d = Design::linspace(Activation::Heaviside, 1.0, n, n).unwrap();
+    let d = Design::spec(Activation::Heaviside)
+        .sigma(1.0)
+        .n(n)
+        .m(n)
+        .build()
+        .unwrap();
     let a = gpu::design_matrix(ctx, &d).unwrap();
     for i in 0..n {
         assert_eq!(a[i * n + i], 0.0, "diagonal {i}");
@@ -142,7 +163,12 @@ fn ties_give_z_zero_exactly() {
             assert_eq!(a[i * n + i - 1], 1.0, "sub-diagonal {i}");
         }
     }
-    let s = Design::linspace(Activation::Sinc, 300.0, n, n).unwrap();
+    let s = Design::spec(Activation::Sinc)
+        .sigma(300.0)
+        .n(n)
+        .m(n)
+        .build()
+        .unwrap();
     let a = gpu::design_matrix(ctx, &s).unwrap();
     assert!((0..n).all(|i| a[i * n + i] == 1.0));
 }

@@ -74,7 +74,7 @@ fn primal_matches_cpu_for_several_activations() {
         (Activation::Gelu, 20.0, 48, 72),
     ];
     for (act, sigma, n, m) in cases {
-        let d = Design::linspace(act, sigma, n, m).unwrap();
+        let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
         let mut b = batch(&d, s_max(&d), vec![0, 1, 10, 100, 1000]);
         b.record_w = true;
         let (g, c, nu) = run_both(ctx, &d, &b, Strategy::Primal);
@@ -101,7 +101,12 @@ fn primal_matches_cpu_for_several_activations() {
 #[test]
 fn long_run_to_q_ten_thousand() {
     let ctx = ctx();
-    let d = Design::linspace(Activation::Tanh, 48.0, 32, 48).unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(48.0)
+        .n(32)
+        .m(48)
+        .build()
+        .unwrap();
     let mut b = batch(&d, s_max(&d), vec![0, 3, 30, 300, 3000, 10_000]);
     b.record_w = true;
     let (g, c, nu) = run_both(ctx, &d, &b, Strategy::Primal);
@@ -114,7 +119,12 @@ fn long_run_to_q_ten_thousand() {
 #[test]
 fn record_w_eval_points_w0_and_q0() {
     let ctx = ctx();
-    let d = Design::linspace(Activation::Relu, 1.0, 40, 56).unwrap();
+    let d = Design::spec(Activation::Relu)
+        .sigma(1.0)
+        .n(40)
+        .m(56)
+        .build()
+        .unwrap();
     let mut b = batch(&d, s_max(&d), vec![0, 5, 50, 400]);
     b.record_w = true;
     b.eval_points = Some((0..101).map(|i| i as f64 / 100.0).collect());
@@ -142,7 +152,12 @@ fn record_w_eval_points_w0_and_q0() {
 #[test]
 fn divergence_is_detected_with_the_predicted_growth() {
     let ctx = ctx();
-    let d = Design::linspace(Activation::Relu, 1.0, 24, 24).unwrap();
+    let d = Design::spec(Activation::Relu)
+        .sigma(1.0)
+        .n(24)
+        .m(24)
+        .build()
+        .unwrap();
     let (d, _) = common::f32_problem(&d, &GdBatch::default());
     let a = d.matrix();
     let s = gdshrink::spectrum::singular_values(a.as_ref()).unwrap()[0];
@@ -229,7 +244,12 @@ fn divergence_is_detected_with_the_predicted_growth() {
 #[test]
 fn errors_are_typed_and_name_the_problem() {
     let ctx = ctx();
-    let d = Design::linspace(Activation::Tanh, 10.0, 16, 20).unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(10.0)
+        .n(16)
+        .m(20)
+        .build()
+        .unwrap();
     let good = GdBatch::new(vec![vec![0.5; 16]], vec![1e-3], vec![0, 4]);
     let opts = GpuGdOptions::default();
     let mut b = good.clone();

@@ -38,7 +38,14 @@ fn exact(a: &faer::Mat<f64>, w: &[f64]) -> Vec<f64> {
 fn check(ctx: &gpu::GpuContext, len: usize, label: &str) {
     let mut rng = common::rng(5);
     // Along M: f₀ = A·w₀ at q = 0 (y = 0, so f = −r = A·w₀ exactly).
-    let d = gpu::f32_rounded(&Design::linspace(Activation::Relu, 1.0, 4, len).unwrap());
+    let d = gpu::f32_rounded(
+        &Design::spec(Activation::Relu)
+            .sigma(1.0)
+            .n(4)
+            .m(len)
+            .build()
+            .unwrap(),
+    );
     let a = d.matrix();
     let w0: Vec<f64> = (0..len).map(|_| rng.random::<f32>() as f64).collect();
     let mut b = GdBatch::new(vec![vec![0.0; 4]], vec![1e-9], vec![0]);
@@ -64,7 +71,14 @@ fn check(ctx: &gpu::GpuContext, len: usize, label: &str) {
         );
     }
     // Along N: w₁ = α·Aᵀy at q = 1 from w₀ = 0.
-    let d = gpu::f32_rounded(&Design::linspace(Activation::Relu, 1.0, len, 4).unwrap());
+    let d = gpu::f32_rounded(
+        &Design::spec(Activation::Relu)
+            .sigma(1.0)
+            .n(len)
+            .m(4)
+            .build()
+            .unwrap(),
+    );
     let a = d.matrix();
     let y: Vec<f64> = (0..len).map(|_| rng.random::<f32>() as f64).collect();
     // Small enough that the step is stable (α·s_max² < 1); a power of two.
@@ -114,7 +128,14 @@ fn llvmpipe_loop_limit_never_truncates_a_sum() {
         // 8 columns per invocation; 2¹⁸ terms would take one invocation past
         // the limit with a quarter of the sum each (the split used for speed).
         let len = 1 << 18;
-        let d = gpu::f32_rounded(&Design::linspace(Activation::Relu, 1.0, 3, len).unwrap());
+        let d = gpu::f32_rounded(
+            &Design::spec(Activation::Relu)
+                .sigma(1.0)
+                .n(3)
+                .m(len)
+                .build()
+                .unwrap(),
+        );
         let a = d.matrix();
         let mut rng = common::rng(9);
         let w0: Vec<Vec<f64>> = (0..8)
@@ -143,7 +164,14 @@ fn llvmpipe_loop_limit_never_truncates_a_gram_matrix() {
     let ctx = common::ctx();
     // K = AAᵀ and G = AᵀA over long reductions (chunked on such adapters).
     for (n, m) in [(16, 1 << 18), (1 << 18, 16)] {
-        let d = gpu::f32_rounded(&Design::linspace(Activation::Relu, 1.0, n, m).unwrap());
+        let d = gpu::f32_rounded(
+            &Design::spec(Activation::Relu)
+                .sigma(1.0)
+                .n(n)
+                .m(m)
+                .build()
+                .unwrap(),
+        );
         let a = d.matrix();
         let s = gdshrink::spectrum::singular_values(a.as_ref()).unwrap()[0];
         let y: Vec<f64> = d.x.iter().map(|x| (3.0 * x).sin() as f32 as f64).collect();

@@ -13,7 +13,7 @@ mod common;
 use common::{assert_agree, ctx};
 
 fn problem(act: Activation, sigma: f64, n: usize, m: usize, q: Vec<u64>) -> (Design, GdBatch, f64) {
-    let d = Design::linspace(act, sigma, n, m).unwrap();
+    let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
     let ys: Vec<Vec<f64>> = (0..3)
         .map(|k| {
             d.x.iter()
@@ -216,7 +216,14 @@ fn dual_without_stored_a_matches_cpu() {
 #[test]
 fn auto_picks_by_cost_and_memory() {
     let ctx = ctx();
-    let d = |n, m| Design::linspace(Activation::Relu, 1.0, n, m).unwrap();
+    let d = |n, m| {
+        Design::spec(Activation::Relu)
+            .sigma(1.0)
+            .n(n)
+            .m(m)
+            .build()
+            .unwrap()
+    };
     let b = |n: usize, bsz: usize, q: u64| {
         GdBatch::new(vec![vec![0.0; n]; bsz], vec![1e-6; bsz], vec![q])
     };
@@ -257,7 +264,12 @@ fn matrix_free_runs_a_wide_network_in_bounded_memory() {
     // M = 100 000 with a 1 MiB budget: A (25.6 MB) is never stored.
     let ctx = ctx();
     let (n, m) = (48, 100_000);
-    let d = Design::linspace(Activation::Tanh, 50.0, n, m).unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(50.0)
+        .n(n)
+        .m(m)
+        .build()
+        .unwrap();
     let y: Vec<f64> = d.x.iter().map(|x| (7.0 * x).sin()).collect();
     let (d32, b) = common::f32_problem(&d, &GdBatch::new(vec![y], vec![1.0], vec![0, 1, 3]));
     let a = d32.matrix();

@@ -10,7 +10,12 @@ fn gdshrink() -> Command {
 }
 
 fn s_max(act: &str, sigma: f64, n: usize, m: usize) -> f64 {
-    let d = gdshrink::Design::linspace(act.parse().unwrap(), sigma, n, m).unwrap();
+    let d = gdshrink::Design::spec(act.parse().unwrap())
+        .sigma(sigma)
+        .n(n)
+        .m(m)
+        .build()
+        .unwrap();
     gdshrink::spectrum::singular_values(d.matrix().as_ref()).unwrap()[0]
 }
 

@@ -81,7 +81,12 @@ fn golden_iterates_pass_the_f64_checks() {
         let act: Activation = c["activation"].as_str().unwrap().parse().unwrap();
         let n = c["n"].as_u64().unwrap() as usize;
         let m = c["m"].as_u64().unwrap() as usize;
-        let d = Design::linspace(act, c["sigma"].as_f64().unwrap(), n, m).unwrap();
+        let d = Design::spec(act)
+            .sigma(c["sigma"].as_f64().unwrap())
+            .n(n)
+            .m(m)
+            .build()
+            .unwrap();
         let y = floats(&c["y"]);
         let alpha = c["alpha"].as_f64().unwrap();
         let cps: Vec<(u64, Vec<f64>, Vec<f64>)> = c["checkpoints"]

@@ -25,7 +25,7 @@ fn config(
     qs: &[u64],
     alpha_s2: f64,
 ) -> ValidateConfig {
-    let d = Design::linspace(act, sigma, n, m).unwrap();
+    let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
     let y = Builtin::Doppler.sample(&d.x);
     ValidateConfig::new(d, y, LearningRate::OverSmax2(alpha_s2), qs.to_vec())
 }

@@ -107,7 +107,7 @@ impl GdEngine for EmulatedF32 {
 }
 
 fn config(act: Activation, sigma: f64, n: usize, m: usize, qs: &[u64]) -> ValidateConfig {
-    let d = Design::linspace(act, sigma, n, m).unwrap();
+    let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
     let y = Builtin::Heavisine.sample(&d.x);
     let mut c = ValidateConfig::new(d, y, LearningRate::OverSmax2(1.0), qs.to_vec());
     c.signal = "heavisine".into();

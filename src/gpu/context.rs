@@ -29,6 +29,7 @@ pub struct GpuOptions {
     pub adapter: Option<String>,
     /// Test-only: pretend the largest storage binding is this many bytes, so that
     /// the tiled (split) paths run on small problems.
+    #[doc(hidden)]
     pub max_binding_override: Option<u64>,
     /// Product kernels with shared-memory tiles (`Some(true)`) or the
     /// barrier-free streaming variant (`Some(false)`). `None`: tiled on
@@ -132,34 +133,30 @@ pub fn list_adapters() -> Vec<AdapterSummary> {
 
 /// Device, queue and what is known about them. Create once, reuse for every kernel.
 pub struct GpuContext {
-    /// The wgpu device.
-    pub device: wgpu::Device,
-    /// Its queue.
-    pub queue: wgpu::Queue,
-    /// The adapter it came from.
-    pub adapter: AdapterSummary,
-    /// Limits the device was created with (the adapter's).
-    pub limits: wgpu::Limits,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter: AdapterSummary,
+    limits: wgpu::Limits,
     /// Largest storage binding the kernels may use (the device limit, or the
     /// test override).
-    pub max_binding: u64,
+    pub(crate) max_binding: u64,
     /// Product kernels use shared-memory tiles (see [`GpuOptions::tiled`]).
-    pub tiled: bool,
+    pub(crate) tiled: bool,
     /// Most loop iterations one shader invocation may run, all loops together,
     /// where the driver stops loops silently beyond a limit: llvmpipe/lavapipe
     /// (`LP_MAX_TGSI_LOOP_ITERATIONS` = 65535, shared between every loop of a
     /// shader). Set for software adapters; kernels then split their work so
     /// that no invocation comes near it. `None`: no limit.
-    pub loop_limit: Option<u64>,
+    pub(crate) loop_limit: Option<u64>,
     /// Workgroups each product kernel aims for (see [`GpuOptions::occupancy`]).
-    pub occupancy: usize,
+    pub(crate) occupancy: usize,
     /// Shortest split of a product's reduction, in reduction indices (a
     /// multiple of the 16-index tile): 32 on hardware adapters, where short
     /// splits are what fills the GPU when B is small, and wherever
     /// [`GpuOptions::occupancy`] is given (so that a test can reproduce the
     /// hardware splits on a software adapter); 256 on software adapters
     /// otherwise.
-    pub min_split: usize,
+    pub(crate) min_split: usize,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     pipelines: Mutex<HashMap<(String, String), Arc<wgpu::ComputePipeline>>>,
@@ -292,6 +289,30 @@ impl GpuContext {
         })
     }
 
+    /// The wgpu device.
+    #[must_use]
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    /// Its queue.
+    #[must_use]
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.queue
+    }
+
+    /// The adapter the device came from.
+    #[must_use]
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.adapter
+    }
+
+    /// Limits the device was created with (the adapter's).
+    #[must_use]
+    pub fn limits(&self) -> &wgpu::Limits {
+        &self.limits
+    }
+
     /// `name (type, backend)` for every output that reports a GPU number.
     pub fn describe(&self) -> String {
         format!(
@@ -334,7 +355,7 @@ impl GpuContext {
     /// A compute pipeline for `source`, compiled once per context and then
     /// served from a cache (kernels are specialised per activation and tile,
     /// and a batch of tests or runs reuses them).
-    pub fn cached_pipeline(
+    pub(crate) fn cached_pipeline(
         &self,
         kernel: &str,
         source: &str,
@@ -359,7 +380,7 @@ impl GpuContext {
 
     /// A bind group for group 0 of `pipeline`, `(binding, buffer)` each bound
     /// whole, created inside a validation scope.
-    pub fn bind_group(
+    pub(crate) fn bind_group(
         &self,
         kernel: &str,
         pipeline: &wgpu::ComputePipeline,
@@ -390,7 +411,7 @@ impl GpuContext {
     }
 
     /// A uniform buffer holding `words` (u32 or f32 bit patterns), padded to 16 bytes.
-    pub fn uniform(&self, kernel: &str, words: &[u32]) -> Result<wgpu::Buffer, GpuError> {
+    pub(crate) fn uniform(&self, kernel: &str, words: &[u32]) -> Result<wgpu::Buffer, GpuError> {
         let mut w = words.to_vec();
         w.resize(words.len().next_multiple_of(4).max(4), 0);
         let buf = self.buffer(
@@ -404,7 +425,11 @@ impl GpuContext {
     }
 
     /// Compiles WGSL inside a validation scope: errors name the kernel.
-    pub fn compile(&self, kernel: &str, source: &str) -> Result<wgpu::ShaderModule, GpuError> {
+    pub(crate) fn compile(
+        &self,
+        kernel: &str,
+        source: &str,
+    ) -> Result<wgpu::ShaderModule, GpuError> {
         self.check_alive(kernel)?;
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = self
@@ -423,7 +448,7 @@ impl GpuContext {
     }
 
     /// A compute pipeline with an automatic layout, created inside a validation scope.
-    pub fn pipeline(
+    pub(crate) fn pipeline(
         &self,
         kernel: &str,
         module: &wgpu::ShaderModule,
@@ -452,7 +477,7 @@ impl GpuContext {
 
     /// A buffer of `size` bytes, checked against the device limits and allocated
     /// inside an out-of-memory scope. `kernel` names the user in errors.
-    pub fn buffer(
+    pub(crate) fn buffer(
         &self,
         kernel: &str,
         label: &str,
@@ -496,7 +521,7 @@ impl GpuContext {
     }
 
     /// A storage buffer initialised with `data`.
-    pub fn storage_with<T: bytemuck::Pod>(
+    pub(crate) fn storage_with<T: bytemuck::Pod>(
         &self,
         kernel: &str,
         label: &str,
@@ -527,7 +552,7 @@ impl GpuContext {
 
     /// Submits the encoder, waits for the GPU, and reports validation errors,
     /// out-of-memory and device loss as typed errors naming `kernel`.
-    pub fn submit_and_wait(
+    pub(crate) fn submit_and_wait(
         &self,
         kernel: &str,
         encoder: wgpu::CommandEncoder,
@@ -545,7 +570,7 @@ impl GpuContext {
     /// Submits the encoder without waiting (validation and out-of-memory errors
     /// of the submission are still typed errors naming `kernel`); wait for it
     /// with [`GpuContext::map_f32_after`].
-    pub fn submit(
+    pub(crate) fn submit(
         &self,
         kernel: &str,
         encoder: wgpu::CommandEncoder,
@@ -574,7 +599,7 @@ impl GpuContext {
 
     /// Maps the first `len` f32 of `staging` once submission `index` is done —
     /// later submissions keep running — and unmaps it again.
-    pub fn map_f32_after(
+    pub(crate) fn map_f32_after(
         &self,
         kernel: &str,
         staging: &wgpu::Buffer,
@@ -585,13 +610,13 @@ impl GpuContext {
     }
 
     /// Blocks until all submitted work is done.
-    pub fn wait(&self, kernel: &str) -> Result<(), GpuError> {
+    pub(crate) fn wait(&self, kernel: &str) -> Result<(), GpuError> {
         self.wait_for(kernel, None)
     }
 
     /// Blocks until submission `index` is done (all submitted work when
     /// `None`); a failed poll or a lost device is [`GpuError::DeviceLost`].
-    pub fn wait_for(
+    pub(crate) fn wait_for(
         &self,
         kernel: &str,
         index: Option<wgpu::SubmissionIndex>,
@@ -609,7 +634,7 @@ impl GpuContext {
     }
 
     /// Copies `len` f32 values starting at element `offset` of `src` back to the CPU.
-    pub fn read_f32(
+    pub(crate) fn read_f32(
         &self,
         kernel: &str,
         src: &wgpu::Buffer,
@@ -638,7 +663,7 @@ impl GpuContext {
 
     /// Maps a `MAP_READ` buffer whose copies have been submitted, returns its
     /// first `len` f32 values, and unmaps it so it can be reused.
-    pub fn map_f32(
+    pub(crate) fn map_f32(
         &self,
         kernel: &str,
         staging: &wgpu::Buffer,

@@ -1,701 +1,302 @@
-//! The device side of one GD batch ([`super::gd`]): buffers, the recorded
-//! launches of each strategy (set-up, one step, an observation, rebuilding w,
-//! evaluating f on a grid), and the chunked, pipelined loop that records steps,
-//! copies checkpoints on the device and reads them back once per chunk.
+//! The f32 GPU engine: batched full-batch gradient descent on the device.
+//!
+//! B runs share A (activation, σ, grids) and differ in y_b, α_b and w₀,b:
+//!
+//! $$W_{q+1} = W_q + A^\top (Y - A W_q)\,\operatorname{diag}(\alpha)$$
+//!
+//! (f64 twin: [`crate::gd::CpuEngine`]). Every product is a matrix–matrix
+//! kernel over all B columns, so A (or K, G) is read once per product for the
+//! whole batch. Iterations are recorded back to back into one command buffer
+//! per chunk ([`Plan::chunk`] iterations); at each checkpoint the state is
+//! copied into a read-back buffer on the device, which is read once per chunk.
+//! At every observation (checkpoints, chunk ends) the residual norm of every
+//! run is computed on the GPU and fed to [`crate::gd::ResidualWatch`]: a run
+//! that produces NaN/∞ or whose residual grows is recorded in
+//! [`Trajectory::status`] and frozen (α_b = 0), the others go on; nothing
+//! already computed is lost.
+//!
+//! Strategies (see [`super::plan`](mod@super::plan) for the cost model behind `Auto`):
+//!
+//! * **primal** — A stored (row blocks); a step is P = Aᵀ·R, W += α∘ΣP,
+//!   P = A·W, R = Y − ΣP.
+//! * **dual, sample space** (N ≤ M) — K = AAᵀ formed once. Writing
+//!   w_q = w₀ + Aᵀc_q, the GD step is c_{q+1} = c_q + α·r_q with
+//!   r_q = y' − K c_q, y' = y − A w₀: the same iterates as the primal in exact
+//!   arithmetic, for any w₀. A step is C += α∘R, P = K·C, R = Y' − ΣP (2·N²·B
+//!   flops). f = y − r at the samples; w_q = w₀ + Aᵀc_q is rebuilt only at
+//!   checkpoints that record w or f on the evaluation grid.
+//! * **dual, weight space** (M < N) — G = AᵀA and h = Aᵀy formed once; the step
+//!   is w += α·(h − G w) (2·M²·B flops), exactly the primal step rearranged;
+//!   r = y − A w is computed at observations only.
+//! * **matrix-free** — the primal with η(σ(x − b)) recomputed inside the
+//!   product kernels' tile loads: A is never stored.
 
-use super::design::{self as gdesign, sigma_f32, to_f32};
-use super::gd::Strategy;
-use super::ops::{self, Blocked, Dispatch, Dummies, Finish, Operand};
-use super::plan::{self, DualSpace, Plan};
-use super::skinny::{self, SkinnyPlan};
-use super::{GpuContext, GpuError};
-use crate::cpu_gd::ResidualWatch;
-use crate::design::Design;
+use super::GpuContext;
+use super::batch::{DeviceBatch, KERNEL};
+use super::kernels::launch;
+use super::plan::{self, Plan};
 use crate::error::{Error, Result};
-use crate::trajectory::{Checkpoint, GdBatch, RunStatus, Trajectory};
+use crate::gd::{
+    Engine, EngineInfo, GdBatch, Precision, Problem, Progress, Strategy, Summation, Trajectory,
+};
+use crate::model::Design;
 
-/// Kernel name used in the errors of the GD engine.
-pub(crate) const KERNEL: &str = "gd";
-/// Read-back buffer per chunk, bytes (more checkpoints per chunk wait for the next).
-const STAGING_BYTES: usize = 64 << 20;
-/// Partial-sum buffer of the split products, bytes.
-const PARTIAL_BYTES: u64 = 64 << 20;
-
-/// The device side of one batch: buffers and recorded launches.
-pub(crate) struct Engine {
-    pub(crate) name: String,
-    pub(crate) n: usize,
-    m: usize,
-    pub(crate) nb: usize,
-    e: usize,
-    chunk: u64,
-    y32: Vec<f32>,
-    alpha32: Vec<f32>,
-    alpha: wgpu::Buffer,
-    pub(crate) r: wgpu::Buffer,
-    norms: wgpu::Buffer,
-    w_src: wgpu::Buffer,
-    feval: Option<wgpu::Buffer>,
-    pub(crate) init: Vec<Dispatch>,
-    pub(crate) step: Vec<Dispatch>,
-    pub(crate) observe: Vec<Dispatch>,
-    make_w: Vec<Dispatch>,
-    eval: Vec<Dispatch>,
+/// Options of the GPU engine.
+#[derive(Clone, Debug, Default)]
+pub struct GpuGdOptions {
+    /// Strategy (Auto picks from the sizes).
+    pub strategy: Strategy,
+    /// Device memory for stored matrices (A, K or G) that `Auto` may use, bytes
+    /// (default [`plan::DEFAULT_MEMORY_BUDGET`]).
+    pub memory_budget: Option<u64>,
+    /// Iterations per submission (= spacing of the NaN/divergence checks between
+    /// checkpoints). Default: from the cost model, 16 with `allow_unstable`.
+    pub chunk: Option<u64>,
 }
 
-fn f32_values(what: &str, v: &[f64]) -> Result<Vec<f32>> {
-    v.iter()
-        .enumerate()
-        .map(|(i, &t)| {
-            let f = t as f32;
-            if f.is_finite() {
-                Ok(f)
-            } else {
-                Err(Error::invalid(
-                    what,
-                    format!("{t:e} (index {i})"),
-                    "values within the f32 range (|v| < 3.4e38) for the GPU engine",
-                ))
-            }
-        })
-        .collect()
+/// The f32 GPU engine on a device, with a strategy.
+///
+/// ```no_run
+/// use gdshrink::gd::{Engine, GdBatch, NoProgress, Problem, Strategy};
+/// use gdshrink::gpu::{GpuContext, GpuEngine, GpuOptions};
+/// use gdshrink::{Activation, Design};
+/// let ctx = GpuContext::new(&GpuOptions::default())?;
+/// let d = Design::spec(Activation::Relu).sigma(1.0).n(256).m(1024).build()?;
+/// let y: Vec<f64> = d.x().iter().map(|x| (6.0 * x).sin()).collect();
+/// let batch = GdBatch::new(vec![y], vec![1e-4], vec![0, 10, 100, 1000]);
+/// let engine = GpuEngine::new(&ctx).with_strategy(Strategy::Dual);
+/// let t = engine.run(&Problem::from_design(&d), &batch, &NoProgress)?;
+/// println!("{}: loss at q=1000 {}", t.engine, t.at(1000).unwrap().loss[0]);
+/// # Ok::<(), gdshrink::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct GpuEngine<'c> {
+    ctx: &'c GpuContext,
+    options: GpuGdOptions,
 }
 
-/// Row-major (len × B) f32 matrix whose column b is `cols[b]`.
-fn columns(what: &str, cols: &[Vec<f64>], len: usize) -> Result<Vec<f32>> {
-    let nb = cols.len();
-    let mut out = vec![0f32; len * nb];
-    for (b, c) in cols.iter().enumerate() {
-        for (i, v) in f32_values(what, c)?.into_iter().enumerate() {
-            out[i * nb + b] = v;
-        }
-    }
-    Ok(out)
-}
-
-impl Engine {
-    pub(crate) fn build(
-        ctx: &GpuContext,
-        design: &Design,
-        batch: &GdBatch,
-        plan: &Plan,
-    ) -> Result<Self> {
-        let act = design.activation;
-        let sigma = sigma_f32(design)?;
-        let (n, m, nb) = (design.n(), design.m(), batch.runs());
-        let eval_pts = batch.eval_points.as_deref().unwrap_or(&[]);
-        let e = eval_pts.len();
-        // Workgroups to aim for per product (GpuOptions::occupancy).
-        let target = ctx.occupancy;
-        // Partial sums: 64 MiB, at least one slot of the widest product, at
-        // most one binding.
-        let widest = n.max(m).max(e) * nb;
-        let cap = ((PARTIAL_BYTES / 4) as usize)
-            .max(widest)
-            .min((ctx.max_binding / 4) as usize);
-
-        if nb > ops::MAX_GROUPS as usize {
-            return Err(Error::invalid(
-                "runs",
-                nb,
-                format!(
-                    "at most {} runs per GPU batch (one workgroup per run checks its residual); split the batch",
-                    ops::MAX_GROUPS
-                ),
-            ));
-        }
-        let y32 = columns("signal y", &batch.y, n)?;
-        let alpha32 = f32_values("learning rate alpha", &batch.alpha)?;
-        if let Some(b) = alpha32.iter().position(|a| *a <= 0.0) {
-            return Err(Error::invalid(
-                format!("alpha of run {b}"),
-                format!("{:e}", batch.alpha[b]),
-                "a learning rate representable in f32 (> 1.2e-38) for the GPU engine",
-            ));
-        }
-        let w0 = match &batch.w0 {
-            Some(w) => Some(columns("initial weights w0", w, m)?),
-            None => None,
-        };
-
-        let xs = ops::upload(ctx, KERNEL, "sample grid x (f32)", &to_f32(&design.x))?;
-        let bs = ops::upload(ctx, KERNEL, "bias grid b (f32)", &to_f32(&design.b))?;
-        let y = ops::upload(ctx, KERNEL, "targets Y (N x B)", &y32)?;
-        let alpha = ops::upload(ctx, KERNEL, "learning rates", &alpha32)?;
-        let r = ops::zeros(ctx, KERNEL, "residuals R (N x B)", n * nb)?;
-        let norms = ops::zeros(ctx, KERNEL, "residual norms", 3 * nb)?;
-        let dummies = Dummies::new(ctx, KERNEL)?;
-        let state_w = |what: &str| -> Result<wgpu::Buffer> {
-            Ok(match &w0 {
-                Some(w) => ops::upload(ctx, KERNEL, what, w)?,
-                None => ops::zeros(ctx, KERNEL, what, m * nb)?,
-            })
-        };
-
-        let rows = plan::block_rows(ctx, design, plan.dual)?;
-        let a_stored = if plan.store_a {
-            Some(gdesign::build(
-                ctx,
-                act,
-                &xs,
-                &bs,
-                sigma,
-                n,
-                m,
-                rows,
-                "design matrix A",
-            )?)
-        } else {
-            None
-        };
-        let a_op = match &a_stored {
-            Some(a) => Operand::Stored(a),
-            None => Operand::Free {
-                xs: &xs,
-                bs: &bs,
-                sigma,
-                rows: n,
-                cols: m,
-            },
-        };
-        let xe = if e > 0 {
-            Some(ops::upload(
-                ctx,
-                KERNEL,
-                "evaluation grid (f32)",
-                &to_f32(eval_pts),
-            )?)
-        } else {
-            None
-        };
-        let eval_stored = match (&xe, plan.store_eval) {
-            (Some(xe), true) => {
-                let er = ops::rows_per_block(ctx, KERNEL, "A on the evaluation grid", m)?;
-                Some(gdesign::build(
-                    ctx,
-                    act,
-                    xe,
-                    &bs,
-                    sigma,
-                    e,
-                    m,
-                    er,
-                    "A on the evaluation grid",
-                )?)
-            }
-            _ => None,
-        };
-        let eval_op = match (&eval_stored, &xe) {
-            (Some(a), _) => Some(Operand::Stored(a)),
-            (None, Some(xe)) => Some(Operand::Free {
-                xs: xe,
-                bs: &bs,
-                sigma,
-                rows: e,
-                cols: m,
-            }),
-            _ => None,
-        };
-        let feval = match e {
-            0 => None,
-            _ => Some(ops::zeros(ctx, KERNEL, "f on the evaluation grid", e * nb)?),
-        };
-
-        // Gram matrix of the dual.
-        let gram = match plan.dual {
-            Some(DualSpace::Samples) => Some(Blocked::zeros(ctx, KERNEL, "K = A A^T", n, n, rows)?),
-            Some(DualSpace::Weights) => {
-                let gr = ops::rows_per_block(ctx, KERNEL, "G", m)?;
-                Some(Blocked::zeros(ctx, KERNEL, "G = A^T A", m, m, gr)?)
-            }
-            None => None,
-        };
-        let gram_op = gram.as_ref().map(Operand::Stored);
-
-        // Plans of every product, then one partial buffer for the largest.
-        let a_fwd = SkinnyPlan::new(ctx, &a_op, false, nb, target, cap);
-        let a_bwd = SkinnyPlan::new(ctx, &a_op, true, nb, target, cap);
-        let g_fwd = gram_op
-            .as_ref()
-            .map(|g| SkinnyPlan::new(ctx, g, false, nb, target, cap));
-        let e_fwd = eval_op
-            .as_ref()
-            .map(|o| SkinnyPlan::new(ctx, o, false, nb, target, cap));
-        let partial_len = [Some(&a_fwd), Some(&a_bwd), g_fwd.as_ref(), e_fwd.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(SkinnyPlan::partial_len)
-            .max()
-            .unwrap_or(1);
-        let partial = ops::zeros(
+impl<'c> GpuEngine<'c> {
+    /// The engine on `ctx` with the default options (automatic strategy).
+    #[must_use]
+    pub fn new(ctx: &'c GpuContext) -> Self {
+        GpuEngine {
             ctx,
-            KERNEL,
-            "partial sums of the split products",
-            partial_len,
-        )?;
-
-        let fin = Finish {
-            n: 0,
-            nb,
-            slots: 0,
-            p_stride: 0,
-            partial: None,
-            y: None,
-            c_p: 1.0,
-            out: None,
-            update: None,
-            alpha: None,
-        };
-        let d = &dummies;
-
-        let mut init = Vec::new();
-        let mut step = Vec::new();
-        let mut observe = Vec::new();
-        let mut make_w = Vec::new();
-        let mut eval = Vec::new();
-        let w_src;
-        if let (Some(g), Some(gop)) = (&gram, &gram_op) {
-            let transposed = plan.dual == Some(DualSpace::Weights);
-            init.extend(ops::gram(ctx, act, &a_op, transposed, g)?);
-            let g_fwd = g_fwd.as_ref().ok_or_else(|| internal("no plan for K/G"))?;
-            if !transposed {
-                // Sample space: iterate C (N×B); R = Y' − K C, C += α R.
-                let c = ops::zeros(ctx, KERNEL, "dual coefficients C (N x B)", n * nb)?;
-                let (yp, w0buf) = match &w0 {
-                    Some(w) => {
-                        let w0buf = ops::upload(ctx, KERNEL, "initial weights W0", w)?;
-                        let yp = ops::zeros(ctx, KERNEL, "Y' = Y - A W0", n * nb)?;
-                        let f = Finish {
-                            y: Some((&y, 1.0)),
-                            c_p: -1.0,
-                            out: Some(&yp),
-                            ..fin
-                        };
-                        init.extend(skinny::product(
-                            ctx, act, &a_op, &a_fwd, &w0buf, &partial, f, d, true,
-                        )?);
-                        (yp, Some(w0buf))
-                    }
-                    None => (y.clone(), None),
-                };
-                let f = Finish {
-                    y: Some((&yp, 1.0)),
-                    c_p: -1.0,
-                    out: Some(&r),
-                    ..fin
-                };
-                let resid = skinny::product(ctx, act, gop, g_fwd, &c, &partial, f, d, true)?;
-                init.extend(resid.iter().cloned());
-                step.push(
-                    Finish {
-                        n: n * nb,
-                        y: Some((&r, 1.0)),
-                        c_p: 0.0,
-                        update: Some((&c, None, true)),
-                        alpha: Some(&alpha),
-                        ..fin
-                    }
-                    .realize(ctx, d)?,
-                );
-                step.extend(resid);
-                if batch.record_w || e > 0 {
-                    let wt = ops::zeros(ctx, KERNEL, "weights W = W0 + A^T C (M x B)", m * nb)?;
-                    let f = Finish {
-                        y: w0buf.as_ref().map(|b| (b, 1.0)),
-                        out: Some(&wt),
-                        ..fin
-                    };
-                    make_w.extend(skinny::product(
-                        ctx, act, &a_op, &a_bwd, &c, &partial, f, d, true,
-                    )?);
-                    w_src = wt;
-                } else {
-                    w_src = c;
-                }
-                observe.push(ops::colnorm(ctx, &r, n, nb, &norms)?);
-            } else {
-                // Weight space: H = Aᵀ Y once, W += α (H − G W).
-                let w = state_w("weights W (M x B)")?;
-                let h = ops::zeros(ctx, KERNEL, "H = A^T Y (M x B)", m * nb)?;
-                let f = Finish {
-                    out: Some(&h),
-                    ..fin
-                };
-                init.extend(skinny::product(
-                    ctx, act, &a_op, &a_bwd, &y, &partial, f, d, true,
-                )?);
-                // W is both read (G W) and updated: never fused.
-                let f = Finish {
-                    y: Some((&h, 1.0)),
-                    c_p: -1.0,
-                    update: Some((&w, None, true)),
-                    alpha: Some(&alpha),
-                    ..fin
-                };
-                step.extend(skinny::product(
-                    ctx, act, gop, g_fwd, &w, &partial, f, d, false,
-                )?);
-                let f = Finish {
-                    y: Some((&y, 1.0)),
-                    c_p: -1.0,
-                    out: Some(&r),
-                    ..fin
-                };
-                observe.extend(skinny::product(
-                    ctx, act, &a_op, &a_fwd, &w, &partial, f, d, true,
-                )?);
-                observe.push(ops::colnorm(ctx, &r, n, nb, &norms)?);
-                w_src = w;
-            }
-        } else {
-            // Primal (A stored) or matrix-free (A recomputed by the loader).
-            let w = state_w("weights W (M x B)")?;
-            let f = Finish {
-                y: Some((&y, 1.0)),
-                c_p: -1.0,
-                out: Some(&r),
-                ..fin
-            };
-            let resid = skinny::product(ctx, act, &a_op, &a_fwd, &w, &partial, f, d, true)?;
-            init.extend(resid.iter().cloned());
-            let f = Finish {
-                update: Some((&w, None, true)),
-                alpha: Some(&alpha),
-                ..fin
-            };
-            step.extend(skinny::product(
-                ctx, act, &a_op, &a_bwd, &r, &partial, f, d, true,
-            )?);
-            step.extend(resid);
-            observe.push(ops::colnorm(ctx, &r, n, nb, &norms)?);
-            w_src = w;
+            options: GpuGdOptions::default(),
         }
-        if let (Some(op), Some(p), Some(fe)) = (&eval_op, &e_fwd, &feval) {
-            let f = Finish {
-                out: Some(fe),
-                ..fin
-            };
-            eval.extend(skinny::product(
-                ctx, act, op, p, &w_src, &partial, f, d, true,
-            )?);
-        }
-
-        let what = match (plan.strategy, plan.dual) {
-            (_, Some(DualSpace::Samples)) => format!(
-                "dual K = A A^T ({n}x{n}), A {}",
-                if plan.store_a { "stored" } else { "recomputed" }
-            ),
-            (_, Some(DualSpace::Weights)) => format!(
-                "dual G = A^T A ({m}x{m}), A {}",
-                if plan.store_a { "stored" } else { "recomputed" }
-            ),
-            (Strategy::MatrixFree, _) => "matrix-free".to_string(),
-            _ => format!(
-                "primal, A stored in {} block(s)",
-                a_stored.as_ref().map_or(0, |a| a.blocks.len())
-            ),
-        };
-        Ok(Engine {
-            name: format!("gpu-f32 {} [{what}] on {}", plan.strategy, ctx.describe()),
-            n,
-            m,
-            nb,
-            e,
-            chunk: plan.chunk,
-            y32,
-            alpha32,
-            alpha,
-            r,
-            norms,
-            w_src,
-            feval,
-            init,
-            step,
-            observe,
-            make_w,
-            eval,
-        })
     }
 
-    pub(crate) fn run(
-        mut self,
-        ctx: &GpuContext,
-        batch: &GdBatch,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<Trajectory> {
-        let (n, m, nb, e) = (self.n, self.m, self.nb, self.e);
-        let q_max = batch.q_max();
-        let obs = observation_points(&batch.checkpoints, self.chunk, q_max);
-        let is_cp = |q: u64| batch.checkpoints.binary_search(&q).is_ok();
-        let norm_len = 3 * nb;
-        let cp_len = n * nb + if batch.record_w { m * nb } else { 0 } + e * nb;
-        // Everything the batch reads back, if that is less than the budget.
-        let total: usize = obs
-            .iter()
-            .map(|&q| norm_len + if is_cp(q) { cp_len } else { 0 })
-            .sum();
-        let cap = (STAGING_BYTES / 4)
-            .min(total)
-            .max(norm_len + cp_len)
-            .min((ctx.limits.max_buffer_size / 4) as usize);
-        if norm_len + cp_len > cap {
-            return Err(GpuError::TooLarge {
-                kernel: KERNEL.into(),
-                what: "read-back of one checkpoint".into(),
-                requested: 4 * (norm_len + cp_len) as u64,
-                max: ctx.limits.max_buffer_size,
-            }
-            .into());
-        }
-        // Two read-back buffers: chunk c + 1 is recorded and submitted while the
-        // device still runs chunk c, whose results are read afterwards. A run
-        // that fails in chunk c is frozen from chunk c + 2 on; its checkpoints
-        // after the failure are NaN either way.
-        let staging = [0, 1].map(|k| {
-            ctx.buffer(
-                KERNEL,
-                &format!("checkpoint read-back {k}"),
-                (cap * 4) as u64,
-                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+    /// The same engine with another strategy.
+    #[must_use]
+    pub fn with_strategy(mut self, strategy: Strategy) -> Self {
+        self.options.strategy = strategy;
+        self
+    }
+
+    /// The same engine with other options.
+    #[must_use]
+    pub fn with_options(mut self, options: GpuGdOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The device.
+    #[must_use]
+    pub fn context(&self) -> &'c GpuContext {
+        self.ctx
+    }
+
+    /// The options.
+    #[must_use]
+    pub fn options(&self) -> &GpuGdOptions {
+        &self.options
+    }
+
+    /// The design of a problem: the GPU engine builds A itself from it.
+    fn design<'p>(problem: &Problem<'p>) -> Result<&'p Design> {
+        problem.design().ok_or_else(|| {
+            Error::invalid(
+                "problem",
+                "a matrix without a design",
+                "a design: the GPU engine builds A from the activation, sigma and grids",
             )
-        });
-        let staging = match staging {
-            [Ok(a), Ok(b)] => [a, b],
-            [Err(e), _] | [_, Err(e)] => return Err(e.into()),
-        };
-
-        let mut status = vec![RunStatus::Ok; nb];
-        let mut watch = vec![ResidualWatch::default(); nb];
-        let mut checkpoints = Vec::with_capacity(batch.checkpoints.len());
-        let mut q_cur = 0u64;
-        let mut i = 0usize;
-        let mut chunk_no = 0usize;
-        let mut all_failed = false;
-        let mut pending: Option<(wgpu::SubmissionIndex, Vec<Record>, usize, usize)> = None;
-        loop {
-            let mut next = None;
-            if i < obs.len() && !all_failed {
-                let sb = chunk_no % 2;
-                let stage = &staging[sb];
-                let mut enc = ctx
-                    .device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                        label: Some("gd chunk"),
-                    });
-                if chunk_no == 0 {
-                    ops::record(&mut enc, &[&self.init]);
-                }
-                let mut recs = Vec::new();
-                let mut off = 0usize;
-                loop {
-                    let q = obs[i];
-                    if q > q_cur {
-                        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                            label: Some("gd steps"),
-                            timestamp_writes: None,
-                        });
-                        for _ in q_cur..q {
-                            for d in &self.step {
-                                d.record(&mut pass);
-                            }
-                        }
-                    }
-                    q_cur = q;
-                    let cp = is_cp(q);
-                    let mut lists: Vec<&[Dispatch]> = vec![&self.observe];
-                    if cp && (batch.record_w || e > 0) {
-                        lists.push(&self.make_w);
-                    }
-                    if cp && e > 0 {
-                        lists.push(&self.eval);
-                    }
-                    ops::record(&mut enc, &lists);
-                    let mut copy = |src: &wgpu::Buffer, len: usize, off: &mut usize| {
-                        enc.copy_buffer_to_buffer(
-                            src,
-                            0,
-                            stage,
-                            (*off * 4) as u64,
-                            (len * 4) as u64,
-                        );
-                        let at = *off;
-                        *off += len;
-                        at
-                    };
-                    let norms_at = copy(&self.norms, norm_len, &mut off);
-                    let mut rec = Record {
-                        q,
-                        cp,
-                        norms: norms_at,
-                        r: 0,
-                        w: 0,
-                        f: 0,
-                    };
-                    if cp {
-                        rec.r = copy(&self.r, n * nb, &mut off);
-                        if batch.record_w {
-                            rec.w = copy(&self.w_src, m * nb, &mut off);
-                        }
-                        if let Some(fe) = &self.feval {
-                            rec.f = copy(fe, e * nb, &mut off);
-                        }
-                    }
-                    recs.push(rec);
-                    i += 1;
-                    if i == obs.len() || q % self.chunk == 0 {
-                        break;
-                    }
-                    let need = norm_len + if is_cp(obs[i]) { cp_len } else { 0 };
-                    if off + need > cap {
-                        break;
-                    }
-                }
-                let index = ctx.submit(KERNEL, enc)?;
-                next = Some((index, recs, off, sb));
-                chunk_no += 1;
-            }
-            let Some((index, recs, off, sb)) = pending.take() else {
-                if next.is_none() {
-                    break;
-                }
-                pending = next;
-                continue;
-            };
-            let data = ctx.map_f32_after(KERNEL, &staging[sb], off, index)?;
-            for rec in &recs {
-                for b in 0..nb {
-                    if !status[b].is_ok() {
-                        continue;
-                    }
-                    let at = rec.norms + 3 * b;
-                    let norm = if data[at + 2] != 0.0 {
-                        f64::NAN
-                    } else {
-                        data[at] as f64 * (data[at + 1] as f64).sqrt()
-                    };
-                    status[b] = watch[b].observe(rec.q, norm, rec.q == q_max);
-                }
-                if rec.cp {
-                    checkpoints.push(self.checkpoint(batch, rec, &data, &status));
-                }
-            }
-            if let Some(last) = recs.last() {
-                progress(last.q);
-            }
-            // Freeze the runs that failed: α_b = 0 keeps their state as it was.
-            let mut changed = false;
-            for (b, st) in status.iter().enumerate() {
-                if !st.is_ok() && self.alpha32[b] != 0.0 {
-                    self.alpha32[b] = 0.0;
-                    changed = true;
-                }
-            }
-            if changed {
-                ctx.queue
-                    .write_buffer(&self.alpha, 0, bytemuck::cast_slice(&self.alpha32));
-            }
-            all_failed = status.iter().all(|s| !s.is_ok());
-            pending = next;
-        }
-        // Checkpoints are recorded in order: the first `done` are there.
-        let done = checkpoints.len();
-        // Every run failed early: the remaining checkpoints are NaN, as on the CPU.
-        for &q in &batch.checkpoints[done..] {
-            let nan = |len: usize| vec![vec![f64::NAN; len]; nb];
-            checkpoints.push(Checkpoint {
-                q,
-                f: nan(n),
-                loss: vec![f64::NAN; nb],
-                w: batch.record_w.then(|| nan(m)),
-                f_eval: (e > 0).then(|| nan(e)),
-            });
-        }
-        Ok(Trajectory {
-            engine: self.name,
-            checkpoints,
-            status,
         })
     }
 
-    fn checkpoint(
+    /// The strategy, memory and flop plan this engine would use for `batch`.
+    pub fn plan(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<Plan> {
+        plan::plan(self.ctx, Self::design(problem)?, batch, &self.options)
+    }
+
+    /// Validates and prepares `batch` on the device (see [`PreparedGd`]); the
+    /// set-up (building A, forming K or G) is done and waited for here.
+    pub fn prepare(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<PreparedGd<'c>> {
+        let design = Self::design(problem)?;
+        batch.validate(design.n(), design.m(), problem.s_max())?;
+        let plan = plan::plan(self.ctx, design, batch, &self.options)?;
+        let batch_dev = DeviceBatch::build(self.ctx, design, batch, &plan)?;
+        let mut enc = self.encoder("gd set-up");
+        launch::record(&mut enc, &[batch_dev.init()]);
+        self.ctx.submit_and_wait(KERNEL, enc)?;
+        Ok(PreparedGd {
+            ctx: self.ctx,
+            batch: batch_dev,
+            plan,
+            steps: 0,
+        })
+    }
+
+    fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
+        self.ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+    }
+}
+
+impl Engine for GpuEngine<'_> {
+    fn info(&self) -> EngineInfo {
+        let label = format!("gpu-f32 ({})", self.options.strategy);
+        EngineInfo {
+            name: label.clone(),
+            label,
+            device: self.ctx.describe(),
+            adapter: Some(self.ctx.adapter().name.clone()),
+            software: self.ctx.is_software(),
+            precision: Precision::F32,
+            // Every product accumulates with Kahan compensation (`shaders/kernels/skinny.wgsl`, `gram.wgsl`).
+            summation: Summation::Compensated,
+            strategy: self.options.strategy,
+        }
+    }
+
+    fn needs_host_matrix(&self) -> bool {
+        false
+    }
+
+    /// Runs the batch on the GPU; the trajectory's engine names the adapter
+    /// and the strategy used. Runs that diverge are reported in
+    /// [`Trajectory::status`], as on the CPU.
+    fn run(
         &self,
+        problem: &Problem<'_>,
         batch: &GdBatch,
-        rec: &Record,
-        data: &[f32],
-        status: &[RunStatus],
-    ) -> Checkpoint {
-        let (n, m, nb, e) = (self.n, self.m, self.nb, self.e);
-        let col = |at: usize, len: usize, b: usize| -> Vec<f64> {
-            if status[b].is_ok() {
-                (0..len).map(|i| data[at + i * nb + b] as f64).collect()
-            } else {
-                vec![f64::NAN; len]
+        progress: &dyn Progress,
+    ) -> Result<Trajectory> {
+        let design = Self::design(problem)?;
+        batch.validate(design.n(), design.m(), problem.s_max())?;
+        let plan = plan::plan(self.ctx, design, batch, &self.options)?;
+        let dev = DeviceBatch::build(self.ctx, design, batch, &plan)?;
+        let mut info = self.info();
+        info.name = dev.name().to_string();
+        info.strategy = plan.strategy;
+        progress.begin(&info.label, batch.q_max());
+        let t = dev.run(self.ctx, batch, info, progress);
+        progress.finish();
+        t
+    }
+}
+
+/// A batch set up on the device — grids, A (or K, G), states, pipelines — with
+/// its initial state computed, ready to advance by any number of GD steps
+/// without checkpoints or read-back (benchmarks; warm-starting many steps).
+///
+/// ```no_run
+/// use gdshrink::gd::{GdBatch, Problem};
+/// use gdshrink::gpu::{GpuContext, GpuEngine, GpuOptions};
+/// use gdshrink::{Activation, Design};
+/// let ctx = GpuContext::new(&GpuOptions::default())?;
+/// let d = Design::spec(Activation::Tanh).sigma(30.0).n(1024).m(1024).build()?;
+/// let batch = GdBatch::new(vec![vec![0.5; 1024]; 16], vec![1e-7; 16], vec![1_000_000]);
+/// let mut p = GpuEngine::new(&ctx).prepare(&Problem::from_design(&d), &batch)?;
+/// p.advance(10_000)?; // 10⁴ steps of all 16 runs, no read-back
+/// let r = p.residuals()?;
+/// # Ok::<(), gdshrink::Error>(())
+/// ```
+pub struct PreparedGd<'c> {
+    ctx: &'c GpuContext,
+    batch: DeviceBatch,
+    plan: Plan,
+    steps: u64,
+}
+
+impl PreparedGd<'_> {
+    /// The engine description (adapter and strategy), as in a trajectory's engine name.
+    #[must_use]
+    pub fn engine(&self) -> &str {
+        self.batch.name()
+    }
+
+    /// The resolved plan (strategy, cost model, flops and bytes per step).
+    #[must_use]
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// GD steps done so far.
+    #[must_use]
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Kernel launches in one GD step (all B runs together).
+    #[must_use]
+    pub fn launches_per_step(&self) -> usize {
+        self.batch.step().len()
+    }
+
+    /// Records `steps` GD steps into one compute pass of `enc` without
+    /// submitting them; [`PreparedGd::steps`] is not advanced (use
+    /// [`PreparedGd::advance`] to run steps). Used by `advance` and by the
+    /// benches to time the host-side encoding on its own.
+    pub fn record(&self, enc: &mut wgpu::CommandEncoder, steps: u64) {
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("gd steps"),
+            timestamp_writes: None,
+        });
+        for _ in 0..steps {
+            for d in self.batch.step() {
+                d.record(&mut pass);
             }
-        };
-        let mut f = Vec::with_capacity(nb);
-        let mut loss = Vec::with_capacity(nb);
-        for b in 0..nb {
-            let r = col(rec.r, n, b);
-            loss.push(0.5 * r.iter().map(|v| v * v).sum::<f64>());
-            // f = y − r with the f32 target the GPU iterated on (exact in f64).
-            f.push(
-                r.iter()
-                    .enumerate()
-                    .map(|(i, ri)| self.y32[i * nb + b] as f64 - ri)
-                    .collect(),
-            );
-        }
-        Checkpoint {
-            q: rec.q,
-            f,
-            loss,
-            w: batch
-                .record_w
-                .then(|| (0..nb).map(|b| col(rec.w, m, b)).collect()),
-            f_eval: (e > 0).then(|| (0..nb).map(|b| col(rec.f, e, b)).collect()),
         }
     }
-}
 
-/// Offsets (in f32) of one observation in the read-back buffer.
-struct Record {
-    q: u64,
-    cp: bool,
-    norms: usize,
-    r: usize,
-    w: usize,
-    f: usize,
-}
-
-/// 0, every checkpoint, every multiple of `chunk` up to `q_max`, and `q_max`.
-fn observation_points(checkpoints: &[u64], chunk: u64, q_max: u64) -> Vec<u64> {
-    let mut v: Vec<u64> = checkpoints.to_vec();
-    v.push(0);
-    v.push(q_max);
-    let mut q = chunk;
-    while q < q_max {
-        v.push(q);
-        q += chunk;
+    /// Records `steps` GD steps (at most [`plan::MAX_CHUNK`] per command buffer),
+    /// submits them and waits until the device has finished them all.
+    pub fn advance(&mut self, steps: u64) -> Result<()> {
+        let mut left = steps;
+        let mut last = None;
+        while left > 0 {
+            let k = left.min(plan::MAX_CHUNK);
+            let mut enc = self.encoder("gd steps");
+            self.record(&mut enc, k);
+            last = Some(self.ctx.submit(KERNEL, enc)?);
+            left -= k;
+        }
+        if let Some(index) = last {
+            self.ctx.wait_for(KERNEL, Some(index))?;
+        }
+        self.steps += steps;
+        Ok(())
     }
-    v.sort_unstable();
-    v.dedup();
-    v
-}
 
-fn internal(msg: &str) -> Error {
-    Error::Gpu(GpuError::Validation {
-        kernel: KERNEL.into(),
-        message: format!("internal: {msg}"),
-    })
-}
+    /// A command encoder on this batch's device.
+    #[must_use]
+    pub fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
+        self.ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+    }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// Submits `enc` and waits for it.
+    pub fn submit_and_wait(&self, enc: wgpu::CommandEncoder) -> Result<()> {
+        Ok(self.ctx.submit_and_wait(KERNEL, enc)?)
+    }
 
-    #[test]
-    fn observations_cover_checkpoints_and_chunks() {
-        assert_eq!(observation_points(&[3, 40], 16, 40), vec![0, 3, 16, 32, 40]);
-        assert_eq!(observation_points(&[0], 16, 0), vec![0]);
+    /// The residuals r_b = y_b − A·w_b after the steps done so far (one vector
+    /// of N per run), read back from the device.
+    pub fn residuals(&self) -> Result<Vec<Vec<f64>>> {
+        let mut enc = self.encoder("gd residuals");
+        launch::record(&mut enc, &[self.batch.observe()]);
+        self.ctx.submit_and_wait(KERNEL, enc)?;
+        self.batch.residuals(self.ctx)
     }
 }

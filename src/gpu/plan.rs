@@ -27,12 +27,12 @@
 
 use serde::Serialize;
 
-use super::gd::{GpuGdOptions, Strategy};
-use super::{GpuContext, ops};
-use crate::cpu_gd::CHECK_EVERY;
-use crate::design::Design;
+use super::GpuContext;
+use super::engine::GpuGdOptions;
+use super::kernels::launch as ops;
 use crate::error::Result;
-use crate::trajectory::GdBatch;
+use crate::gd::{CHECK_EVERY, GdBatch, Strategy};
+use crate::model::Design;
 
 /// Default device memory for stored matrices: 2 GiB.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
@@ -100,16 +100,8 @@ pub struct Plan {
 
 /// Resolves `opts.strategy` for this design and batch.
 ///
-/// ```no_run
-/// use gdshrink::{Activation, Design, GdBatch, gpu};
-/// let ctx = gpu::GpuContext::new(&gpu::GpuOptions::default())?;
-/// let d = Design::linspace(Activation::Relu, 1.0, 256, 1024)?;
-/// let batch = GdBatch::new(vec![vec![0.0; 256]; 8], vec![1e-6; 8], vec![10_000]);
-/// let p = gpu::plan(&ctx, &d, &batch, &gpu::GpuGdOptions::default())?;
-/// println!("{} — {}", p.strategy, p.reason); // dual: q·B ≫ min(N, M)
-/// # Ok::<(), gdshrink::Error>(())
-/// ```
-pub fn plan(
+/// (Library users ask [`super::GpuEngine::plan`].)
+pub(crate) fn plan(
     ctx: &GpuContext,
     design: &Design,
     batch: &GdBatch,

@@ -88,7 +88,13 @@ pub fn design(c: &Value) -> Design {
         .unwrap_or("linspace")
         .parse()
         .expect("bias grid");
-    Design::from_grids(act, f(c, "sigma"), u(c, "n"), u(c, "m"), &grid, &bias_grid)
+    Design::spec(act)
+        .sigma(f(c, "sigma"))
+        .n(u(c, "n"))
+        .m(u(c, "m"))
+        .grid(grid.clone())
+        .bias_grid(bias_grid.clone())
+        .build()
         .expect("golden case must be a valid design")
 }
 

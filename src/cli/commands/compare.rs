@@ -1,0 +1,288 @@
+//! `gdshrink compare`: time-to-result and quality of GD on the GPU, GD on the
+//! CPU, and one SVD + closed-form masks (gd_exact, PCA, ridge), with the
+//! crossover q where the closed form wins. The work is in [`gdshrink::studies::compare`].
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use clap::Args;
+use gdshrink::gd::{CpuEngine, Engine};
+use gdshrink::gpu::GpuEngine;
+use gdshrink::model::Design;
+use gdshrink::output::Table;
+use gdshrink::output::table::sci as e;
+use gdshrink::studies::StudyConfig;
+use gdshrink::studies::compare::{CompareConfig, CompareReport, compare};
+
+use crate::args::{Device, GpuArgs, ModelArgs, TrainArgs, open_gpu};
+use crate::output::OutputArgs;
+use crate::progress::Bars;
+
+/// Flags of `gdshrink compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub train: TrainArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// GD engines to time, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "gpu,cpu")]
+    pub engines: Vec<Device>,
+    #[command(flatten)]
+    pub gpu: GpuArgs,
+    /// Square sizes N = M to run, comma-separated (e.g. 1024,4096); default: --n and --m.
+    #[arg(long, value_delimiter = ',', value_name = "N")]
+    pub sizes: Vec<usize>,
+    /// Timed calls per measurement (the fastest counts).
+    #[arg(long, default_value_t = 1)]
+    pub repeats: usize,
+}
+
+/// Runs the command.
+pub fn run(args: &CompareArgs) -> Result<()> {
+    if args.engines.is_empty() {
+        bail!("--engines is empty: give gpu, cpu or both");
+    }
+    if args.train.q.values().first() == Some(&0) {
+        bail!("--q contains 0: compare times iterations, give counts >= 1");
+    }
+    let ctx = if args.engines.contains(&Device::Gpu) {
+        Some(open_gpu(args.gpu.adapter.as_deref()).map_err(|e| {
+            anyhow::anyhow!("{e}\n(compare --engines cpu times the CPU engine alone)")
+        })?)
+    } else {
+        None
+    };
+    let engines: Vec<Box<dyn Engine + '_>> = args
+        .engines
+        .iter()
+        .filter_map(|e| -> Option<Box<dyn Engine + '_>> {
+            match e {
+                Device::Cpu => Some(Box::new(CpuEngine)),
+                Device::Gpu => ctx
+                    .as_ref()
+                    .map(|c| Box::new(GpuEngine::new(c).with_strategy(args.gpu.strategy)) as _),
+            }
+        })
+        .collect();
+    let refs: Vec<&dyn Engine> = engines.iter().map(|b| b.as_ref()).collect();
+
+    let designs: Vec<Design> = if args.sizes.is_empty() {
+        vec![args.model.design()?]
+    } else {
+        args.sizes
+            .iter()
+            .map(|&s| {
+                if s == 0 {
+                    bail!("--sizes contains 0: give N = M >= 1");
+                }
+                let spec = args.model.shape.spec(args.model.activation);
+                Ok(spec.n(s).m(s).build()?)
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut reports = Vec::with_capacity(designs.len());
+    for design in designs {
+        let y = args.train.signal.values(design.x())?;
+        eprintln!("compare: {} ...", design.label());
+        let study = StudyConfig::new(
+            design,
+            y,
+            args.train.learning_rate(),
+            args.train.q.values().to_vec(),
+        )
+        .with_signal(args.train.signal.label());
+        let cfg = CompareConfig {
+            study,
+            repeats: args.repeats,
+        };
+        reports.push(compare(&cfg, &refs, &Bars::new("compare"))?);
+    }
+    let human = render(&reports);
+    let json = serde_json::to_value(&reports)?;
+    args.output.emit(&human, &json, &table(&reports))
+}
+
+fn secs(v: f64) -> String {
+    if v < 1e-3 {
+        format!("{:.1} us", v * 1e6)
+    } else if v < 1.0 {
+        format!("{:.2} ms", v * 1e3)
+    } else {
+        format!("{v:.2} s")
+    }
+}
+
+fn render(reports: &[CompareReport]) -> String {
+    let mut o = String::new();
+    for r in reports {
+        let _ = writeln!(
+            o,
+            "compare: {}, signal {}, alpha = {:.4e} (alpha*s_max^2 = {:.3})",
+            r.design,
+            r.signal,
+            r.alpha,
+            r.alpha * r.s_max * r.s_max
+        );
+        for en in &r.engines {
+            let _ = writeln!(
+                o,
+                "  {}{}",
+                if en.engine.contains(&en.device) {
+                    en.engine.clone()
+                } else {
+                    format!("{} on {}", en.engine, en.device)
+                },
+                if en.software && !en.engine.contains("software") {
+                    "  [software adapter: timings say nothing about a GPU]"
+                } else {
+                    ""
+                }
+            );
+        }
+        let c = &r.closed;
+        let _ = writeln!(
+            o,
+            "  closed form: build A {} + thin SVD {} (once: serves every q and every alpha) + one mask {} = {}; all {} masks {}",
+            secs(c.matrix_seconds),
+            secs(c.svd_seconds),
+            secs(c.mask_seconds),
+            secs(c.total_seconds),
+            r.quality.len(),
+            secs(c.all_masks_seconds)
+        );
+        let mut head = format!("\n{:>9}", "q");
+        for en in &r.engines {
+            let name = en.engine.split_whitespace().next().unwrap_or("gd");
+            let _ = write!(head, " | {:>10} {:>9}", format!("{name} [t]"), "err");
+        }
+        let _ = write!(
+            head,
+            " | {:>10} | {:>6} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>9}",
+            "closed [t]", "PCA K", "vs GD", "fit", "ridge lam", "vs GD", "(ln2)", "GD fit"
+        );
+        let _ = writeln!(o, "{head}");
+        for (i, qd) in r.quality.iter().enumerate() {
+            let mut line = format!("{:>9}", qd.q);
+            for en in &r.engines {
+                let row = &en.rows[i];
+                let _ = write!(line, " | {:>10} {:>9}", secs(row.seconds), e(row.rel_err));
+            }
+            let _ = write!(
+                line,
+                " | {:>10} | {:>6} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>9}",
+                secs(c.total_seconds),
+                qd.pca_k,
+                e(qd.pca_vs_gd),
+                e(qd.fit_pca),
+                e(qd.lambda),
+                e(qd.ridge_vs_gd),
+                e(qd.ridge_half_vs_gd),
+                e(qd.fit_gd)
+            );
+            let _ = writeln!(o, "{line}");
+        }
+        let _ = writeln!(
+            o,
+            "  err: ||f_q - gd_exact|| / ||gd_exact|| at the samples; PCA/ridge 'vs GD' likewise; fit: ||y - f|| / ||y||"
+        );
+        for en in &r.engines {
+            // An automatic strategy may change with q: say which ran where.
+            let mut per: Vec<(String, Vec<u64>)> = Vec::new();
+            for row in &en.rows {
+                let st = row.strategy.to_string();
+                match per.last_mut() {
+                    Some((name, qs)) if *name == st => qs.push(row.q),
+                    _ => per.push((st, vec![row.q])),
+                }
+            }
+            if per.len() > 1 {
+                let parts: Vec<String> = per
+                    .iter()
+                    .map(|(n, qs)| format!("{n} at q = {qs:?}"))
+                    .collect();
+                let _ = writeln!(
+                    o,
+                    "  {}: strategy chosen per q: {}",
+                    en.engine.split_whitespace().next().unwrap_or("gd"),
+                    parts.join(", ")
+                );
+            }
+        }
+        for en in &r.engines {
+            let x = &en.crossover;
+            let verdict = match x.q_star {
+                Some(q) if q <= 0.0 => "the closed form is faster at every q".to_string(),
+                Some(q) => format!(
+                    "the closed form is faster for q >= {:.0}{}",
+                    q.ceil(),
+                    if x.extrapolated {
+                        " (extrapolated beyond the measured q)"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "no crossover (GD time does not grow with q here)".into(),
+            };
+            let _ = writeln!(
+                o,
+                "  crossover vs {}: {verdict}; crossing segment t(q) = {} + {} * q; first measured win: {}",
+                en.engine.split_whitespace().next().unwrap_or("gd"),
+                secs(x.setup_seconds),
+                secs(x.seconds_per_iteration),
+                x.first_measured_win
+                    .map_or("none".into(), |q| format!("q = {q}"))
+            );
+        }
+        let _ = writeln!(o);
+    }
+    o
+}
+
+fn table(reports: &[CompareReport]) -> Table {
+    let mut t = Table::new();
+    let rows: Vec<(&CompareReport, usize)> = reports
+        .iter()
+        .flat_map(|r| (0..r.quality.len()).map(move |i| (r, i)))
+        .collect();
+    let col = |f: &dyn Fn(&CompareReport, usize) -> f64| -> Vec<f64> {
+        rows.iter().map(|(r, i)| f(r, *i)).collect()
+    };
+    t.push("n", col(&|r, _| r.n as f64));
+    t.push("m", col(&|r, _| r.m as f64));
+    t.push("q", col(&|r, i| r.quality[i].q as f64));
+    t.push("closed_s", col(&|r, _| r.closed.total_seconds));
+    t.push("svd_s", col(&|r, _| r.closed.svd_seconds));
+    let n_eng = reports.first().map_or(0, |r| r.engines.len());
+    for k in 0..n_eng {
+        let name = reports[0].engines[k]
+            .engine
+            .split_whitespace()
+            .next()
+            .unwrap_or("gd")
+            .replace('-', "_");
+        t.push(
+            format!("{name}_s"),
+            col(&|r, i| r.engines[k].rows[i].seconds),
+        );
+        t.push(
+            format!("{name}_err"),
+            col(&|r, i| r.engines[k].rows[i].rel_err),
+        );
+        t.push(
+            format!("{name}_q_star"),
+            col(&|r, _| r.engines[k].crossover.q_star.unwrap_or(f64::NAN)),
+        );
+    }
+    t.push("pca_k", col(&|r, i| r.quality[i].pca_k as f64));
+    t.push("pca_vs_gd", col(&|r, i| r.quality[i].pca_vs_gd));
+    t.push("lambda", col(&|r, i| r.quality[i].lambda));
+    t.push("ridge_vs_gd", col(&|r, i| r.quality[i].ridge_vs_gd));
+    t.push(
+        "ridge_half_vs_gd",
+        col(&|r, i| r.quality[i].ridge_half_vs_gd),
+    );
+    t
+}

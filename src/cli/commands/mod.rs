@@ -1,0 +1,10 @@
+//! One module per command: flags (clap) in, library calls, output out.
+
+pub mod compare;
+pub mod devices;
+pub mod gd;
+pub mod qk;
+pub mod reproduce;
+pub mod shrink;
+pub mod spectrum;
+pub mod validate;

@@ -1,0 +1,187 @@
+//! `gdshrink qk`: iterations needed to keep K components (Prop. 4.2, Fig. 8),
+//! q(K) = ⌈(s_0/s_{K−1})² (1 − 10⁻⁹)⌉ at α = 1/s_max², ε = e⁻¹, for K = 1..K_max
+//! and one or more activations. A numerically zero s_{K−1} makes q(K)
+//! unreachable: shown as `unreachable`, `null` in JSON, NaN in files.
+//!
+//! `--out` layout: K_max rows, columns `K`, then `q_{activation}` and
+//! `ratio_sq_{activation}` for each activation in the order given.
+
+use anyhow::{Result, bail};
+use clap::Args;
+use gdshrink::model::Sigma;
+use gdshrink::output::Table;
+use gdshrink::spectral as spectrum;
+use gdshrink::spectral::qk::{self, QkRow};
+use serde_json::{Map, Value, json};
+
+use crate::args::{ModelListArgs, parse_positive};
+use crate::output::{OutputArgs, base_json, header};
+use crate::progress::progress_bar;
+use gdshrink::output::table::{TextTable, num};
+
+/// Flags of `gdshrink qk`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example: gdshrink qk -a heaviside,tanh,relu,relu2 -n 256 -m 256 --k-max 6 --out qk.csv"
+)]
+pub struct QkArgs {
+    #[command(flatten)]
+    pub model: ModelListArgs,
+    /// Largest number of kept components K in the table (K = 1..K_MAX; at most min(N, M)).
+    #[arg(long, value_name = "K_MAX", default_value = "20", value_parser = parse_positive)]
+    pub k_max: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// q(K) for one activation.
+struct Column {
+    name: String,
+    sigma: f64,
+    s_max: f64,
+    /// s_k/s_0 for k < K_max.
+    norm: Vec<f64>,
+    rows: Vec<QkRow>,
+}
+
+/// Runs the command.
+pub fn run(args: &QkArgs) -> Result<()> {
+    let acts = &args.model.activation.0;
+    let pb = progress_bar(acts.len() as u64, "singular values");
+    let mut cols: Vec<Column> = Vec::new();
+    let mut dims = (0, 0);
+    for &act in acts {
+        pb.set_message(format!("singular values ({act})"));
+        let design = args.model.shape.design(act)?;
+        let (n, m) = (design.n(), design.m());
+        dims = (n, m);
+        if args.k_max > n.min(m) {
+            bail!(
+                "--k-max {} exceeds min(N, M) = {}: q(K) needs s_(K-1), and A has only {} singular values",
+                args.k_max,
+                n.min(m),
+                n.min(m)
+            );
+        }
+        let s = spectrum::singular_values(design.matrix().as_ref())?;
+        let rows = qk::q_table(&s, args.k_max, n, m)?;
+        cols.push(Column {
+            name: act.name(),
+            sigma: design.sigma(),
+            s_max: s[0],
+            norm: spectrum::normalized(&s)[..args.k_max].to_vec(),
+            rows,
+        });
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let (n, m) = dims;
+    let engine = "cpu-f64 (faer bidiagonal SVD of A, values only)";
+    let grids = format!(
+        "grid = {}, bias grid = {}",
+        args.model.shape.grid.label(),
+        args.model.shape.bias_grid.label()
+    );
+    let sigma_text = match args.model.shape.sigma {
+        Sigma::Width => format!("sigma = M = {m}"),
+        Sigma::Value(v) => format!("sigma = {v}"),
+    };
+
+    // --- human
+    let mut human = header(
+        "qk",
+        engine,
+        &format!(
+            "networks: {}; {sigma_text}, N = {n}, M = {m}, {grids}",
+            cols.iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    let show_q = |r: &QkRow| r.q.map_or("unreachable".to_string(), |q| q.to_string());
+    if cols.len() == 1 {
+        let c = &cols[0];
+        let mut t = TextTable::new(["K", "q(K)", "(s_0/s_(K-1))^2", "s_(K-1)/s_0"]);
+        for r in &c.rows {
+            t.row([
+                r.k.to_string(),
+                show_q(r),
+                r.ratio_sq.map_or("unreachable".into(), num),
+                num(c.norm[r.k - 1]),
+            ]);
+        }
+        human.push_str(&t.render());
+    } else {
+        let mut heads = vec!["K".to_string()];
+        heads.extend(cols.iter().map(|c| c.name.clone()));
+        let mut t = TextTable::new(heads);
+        for i in 0..args.k_max {
+            let mut row = vec![(i + 1).to_string()];
+            row.extend(cols.iter().map(|c| show_q(&c.rows[i])));
+            t.row(row);
+        }
+        human.push_str(&t.render());
+        human.push_str(
+            "(columns: q(K) per activation; ratio^2 = (s_0/s_(K-1))^2 in --json and --out)\n",
+        );
+    }
+    human.push_str(
+        "q(K) = ceil((s_0/s_(K-1))^2 (1 - 1e-9)) at alpha = 1/s_max^2, eps = 1/e (Eq. 17, with the square);\n\
+         unreachable: s_(K-1) <= max(N,M)*eps_mach*s_0, numerically zero\n",
+    );
+
+    // --- JSON
+    let mut j = base_json("qk", engine);
+    j.insert("sigma_rule".into(), json!(sigma_text));
+    j.insert("n".into(), json!(n));
+    j.insert("m".into(), json!(m));
+    j.insert("grid".into(), json!(args.model.shape.grid.label()));
+    j.insert(
+        "bias_grid".into(),
+        json!(args.model.shape.bias_grid.label()),
+    );
+    j.insert("k".into(), json!((1..=args.k_max).collect::<Vec<_>>()));
+    j.insert(
+        "activations".into(),
+        Value::Array(
+            cols.iter()
+                .map(|c| {
+                    let mut o = Map::new();
+                    o.insert("activation".into(), json!(c.name));
+                    o.insert("sigma".into(), json!(c.sigma));
+                    o.insert("s_max".into(), json!(c.s_max));
+                    o.insert(
+                        "q".into(),
+                        json!(c.rows.iter().map(|r| r.q).collect::<Vec<_>>()),
+                    );
+                    o.insert(
+                        "ratio_sq".into(),
+                        json!(c.rows.iter().map(|r| r.ratio_sq).collect::<Vec<_>>()),
+                    );
+                    Value::Object(o)
+                })
+                .collect(),
+        ),
+    );
+
+    // --- file
+    let mut table = Table::new().with("K", (1..=args.k_max).map(|k| k as f64).collect());
+    for c in &cols {
+        table.push(
+            format!("q_{}", c.name),
+            c.rows
+                .iter()
+                .map(|r| r.q.map_or(f64::NAN, |q| q as f64))
+                .collect(),
+        );
+        table.push(
+            format!("ratio_sq_{}", c.name),
+            c.rows
+                .iter()
+                .map(|r| r.ratio_sq.unwrap_or(f64::NAN))
+                .collect(),
+        );
+    }
+    args.output.emit(&human, &Value::Object(j), &table)
+}

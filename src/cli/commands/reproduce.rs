@@ -1,0 +1,260 @@
+//! `gdshrink reproduce`: regenerate the paper's figures — data, plots and a
+//! checked report — in one command.
+//!
+//! The experiments live in the library (`gdshrink::experiments`); this file
+//! parses flags, builds the settings, shows progress bars on stderr and
+//! prints the summary (or the claim list as JSON).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use gdshrink::model::signal::{self, Builtin, Channel};
+use gdshrink::studies::reproduce::fig6::{RowSignal, TestSet};
+use gdshrink::studies::reproduce::{self, ClaimKind, Experiment, Progress, Settings, Size, report};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::parse_lib;
+
+/// Flags of `gdshrink reproduce`.
+#[derive(Args, Debug)]
+pub struct ReproduceArgs {
+    /// Figures to run, comma-separated: fig2,fig3,fig4,fig5,fig6,fig7,fig8,fig9 (default: all).
+    #[arg(long, value_name = "LIST", default_value = "all", value_parser = parse_only)]
+    pub only: Only,
+    /// The paper's sizes (N = M = 5000 for Figs. 3, 4, 5, 8; 64×64 grid for Fig. 9): much slower.
+    #[arg(long)]
+    pub full: bool,
+    /// Smoke-test sizes (seconds): N = M = 256, Fig. 6 on L = 128 pixels.
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    /// Output directory (created if needed).
+    #[arg(long, value_name = "DIR", default_value = "gdshrink-out")]
+    pub out: PathBuf,
+    /// Print the claim list as JSON on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Fig. 6: built-in signal row (blocks, bumps, heavisine, doppler), sampled at x = p/(L−1) and scaled to [0, 1].
+    #[arg(long, default_value = "doppler", value_parser = parse_lib::<Builtin>, help_heading = "Fig. 6 signal")]
+    pub signal: Builtin,
+    /// Fig. 6: length L of the built-in row (default 512, as the paper's 'peppers' row; 128 with --quick).
+    #[arg(long, value_name = "L", help_heading = "Fig. 6 signal")]
+    pub length: Option<usize>,
+    /// Fig. 6: take the row from an image (PNG, JPEG, TIFF), scaled to [0, 1] by its pixel type's range.
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Fig. 6 signal",
+        conflicts_with = "row_file"
+    )]
+    pub image: Option<PathBuf>,
+    /// Fig. 6: row index (0 = top) of --image (default 100, as in the paper) or of a 2-D --row-file.
+    #[arg(long, value_name = "R", help_heading = "Fig. 6 signal")]
+    pub row: Option<usize>,
+    /// Fig. 6: image channel: luma (Rec. 601 gray, default), r, g or b.
+    #[arg(long, default_value = "luma", value_parser = parse_lib::<Channel>, help_heading = "Fig. 6 signal")]
+    pub channel: Channel,
+    /// Fig. 6: take the row from a data file: .npy (vector or 2-D with --row), .csv or .txt; values used as stored.
+    #[arg(long, value_name = "FILE", help_heading = "Fig. 6 signal")]
+    pub row_file: Option<PathBuf>,
+    /// Fig. 6: min-max scale the row from --image/--row-file to [0, 1].
+    #[arg(long, help_heading = "Fig. 6 signal")]
+    pub minmax: bool,
+    /// Fig. 6: test pixels of the PSNR: rest (odd, held-out pixels; default) or all.
+    #[arg(long, default_value = "rest", value_parser = parse_lib::<TestSet>, help_heading = "Fig. 6 signal")]
+    pub test: TestSet,
+    /// Fig. 6: clip reconstructions to [0, 1] before the PSNR (default: unclipped).
+    #[arg(long, help_heading = "Fig. 6 signal")]
+    pub clip: bool,
+    /// Fig. 6: network width M (default 1024, as in the paper).
+    #[arg(long, value_name = "M", help_heading = "Fig. 6 signal")]
+    pub width: Option<usize>,
+}
+
+/// The figures chosen with `--only`.
+#[derive(Clone, Debug)]
+pub struct Only(pub Vec<Experiment>);
+
+fn parse_only(s: &str) -> std::result::Result<Only, String> {
+    Experiment::parse_list(s)
+        .map(Only)
+        .map_err(|e| e.to_string())
+}
+
+/// Progress bars on stderr, one per stage of a figure, prefixed with the
+/// figure (the library announces `"<figure>: <stage>"`); hidden when stderr is
+/// not a terminal.
+struct FigureBars {
+    bar: Mutex<Option<ProgressBar>>,
+    enabled: bool,
+}
+
+impl Progress for FigureBars {
+    fn begin(&self, what: &str, total: u64) {
+        if !self.enabled {
+            return;
+        }
+        let (figure, stage) = what.split_once(": ").unwrap_or(("", what));
+        let pb = ProgressBar::new(total);
+        let style = ProgressStyle::with_template(
+            "{prefix:>5} {bar:30.cyan/blue} {pos}/{len} {msg} [{elapsed_precise}]",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        pb.set_style(style);
+        pb.set_prefix(figure.to_string());
+        pb.set_message(stage.to_string());
+        pb.enable_steady_tick(Duration::from_millis(250));
+        if let Ok(mut b) = self.bar.lock() {
+            *b = Some(pb);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Ok(b) = self.bar.lock() {
+            if let Some(pb) = b.as_ref() {
+                pb.inc(n);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut b) = self.bar.lock() {
+            if let Some(pb) = b.take() {
+                pb.finish();
+            }
+        }
+    }
+}
+
+fn signal_row(args: &ReproduceArgs, size: Size) -> Result<Option<RowSignal>> {
+    let (values, label) = if let Some(path) = &args.image {
+        let row = args.row.unwrap_or(100);
+        let v = signal::image_row(path, row, args.channel)
+            .with_context(|| format!("reading row {row} of --image {}", path.display()))?;
+        let label = format!("{} row {row} ({})", path.display(), args.channel);
+        (v, label)
+    } else if let Some(path) = &args.row_file {
+        let v = signal::file_row(path, args.row)
+            .with_context(|| format!("reading --row-file {}", path.display()))?;
+        let label = match args.row {
+            Some(r) => format!("{} row {r}", path.display()),
+            None => path.display().to_string(),
+        };
+        (v, label)
+    } else {
+        let default_l = if size == Size::Quick { 128 } else { 512 };
+        let l = args.length.unwrap_or(default_l);
+        if l < 8 {
+            bail!("--length {l} is too short: give at least 8 pixels");
+        }
+        if args.minmax {
+            bail!(
+                "--minmax applies to --image or --row-file; built-in signals are already scaled to [0, 1]"
+            );
+        }
+        return Ok(Some(RowSignal::builtin(args.signal, l)));
+    };
+    let values = if args.minmax {
+        signal::minmax_scale(values)
+    } else {
+        values
+    };
+    Ok(Some(RowSignal {
+        label: if args.minmax {
+            format!("{label}, min-max scaled")
+        } else {
+            label
+        },
+        values,
+        builtin: false,
+    }))
+}
+
+/// Runs the command.
+pub fn run(args: &ReproduceArgs) -> Result<()> {
+    let size = if args.full {
+        Size::Full
+    } else if args.quick {
+        Size::Quick
+    } else {
+        Size::Default
+    };
+    let mut settings = Settings::new(size);
+    if args.row.is_some() && args.image.is_none() && args.row_file.is_none() {
+        bail!("--row needs --image FILE or --row-file FILE");
+    }
+    if let Some(sig) = signal_row(args, size)? {
+        settings.fig6 = settings.fig6.with_signal(sig);
+    }
+    if let Some(m) = args.width {
+        if m == 0 {
+            bail!("--width 0 is not a width: give M >= 1");
+        }
+        settings.fig6.protocol.m = m;
+    }
+    settings.fig6.protocol.clip = args.clip;
+    settings.fig6.test = args.test;
+
+    let progress = FigureBars {
+        bar: Mutex::new(None),
+        enabled: !args.no_progress,
+    };
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let rep = reproduce::run_all(&args.only.0, &settings, &args.out, &progress, &command)
+        .with_context(|| format!("running the experiments into {}", args.out.display()))?;
+    let files = report::write(&rep, &args.out)?;
+
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::claims_json(&rep))?
+        );
+    } else {
+        let (hp, hf) = report::tally(&rep, ClaimKind::Hard);
+        let (op, of) = report::tally(&rep, ClaimKind::Observation);
+        println!("{:<44} {:<12} result  measured", "claim", "kind");
+        for c in rep.claims() {
+            let mut m = c.measured.clone();
+            if m.chars().count() > 110 {
+                m = m.chars().take(107).collect::<String>() + "...";
+            }
+            println!(
+                "{:<44} {:<12} {:<7} {}",
+                c.id,
+                match c.kind {
+                    ClaimKind::Hard => "hard",
+                    ClaimKind::Observation => "observation",
+                },
+                c.verdict(),
+                m
+            );
+        }
+        println!(
+            "\nhard claims: {hp} pass, {hf} fail; observations: {op} pass, {of} fail; {:.1} s",
+            rep.seconds
+        );
+        for f in &files {
+            println!("wrote {}", f.display());
+        }
+    }
+    let failed = rep.failed_hard();
+    if !failed.is_empty() {
+        bail!(
+            "{} hard claim(s) failed: {} (see {})",
+            failed.len(),
+            failed
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            args.out.join("report.md").display()
+        );
+    }
+    Ok(())
+}

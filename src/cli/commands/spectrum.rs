@@ -1,0 +1,208 @@
+//! `gdshrink spectrum`: the singular values s_k of A (0-indexed, descending),
+//! normalized s_k/s_0, and optionally the principal components u_k compared
+//! with the DST-like basis d_k(x) = sin(π(k+½)x).
+//!
+//! `--out` layout (columns, NaN-padded to the longest block):
+//! * r = min(N, M) rows: `k`, `s`, `s_over_s0`;
+//! * with `--vectors K`, N rows: `x`, `u_0` … `u_{K-1}` (sign chosen so that
+//!   ⟨u_k, d_k⟩ ≥ 0), and K rows: `component`, `abs_cos_dst`, `best_j`,
+//!   `best_abs_cos`, `pair_projection`.
+
+use anyhow::{Result, bail};
+use clap::Args;
+use gdshrink::output::Table;
+use gdshrink::spectral::{self as spectrum, DstMatch, SvdMethod};
+use serde_json::{Value, json};
+
+use crate::args::{parse_lib, parse_positive};
+use crate::output::{OutputArgs, base_json, header};
+use crate::progress::spinner;
+use gdshrink::output::table::{TextTable, num};
+
+/// Flags of `gdshrink spectrum`.
+#[derive(Args, Debug)]
+#[command(after_help = "Example: gdshrink spectrum -a heaviside -n 256 -m 256 --top 5 --vectors 4")]
+pub struct SpectrumArgs {
+    #[command(flatten)]
+    pub model: crate::args::ModelArgs,
+    /// Algorithm: `direct` (bidiagonal SVD of A: every s_k to ≈ ε·s_max) or `gram`
+    /// (eigenvalues of the smaller of AAᵀ, AᵀA: faster for very unequal N and M,
+    /// but values below ≈ 1.5e-8·s_max are rounding noise).
+    #[arg(long, default_value = "direct", value_parser = parse_lib::<SvdMethod>)]
+    pub method: SvdMethod,
+    /// Also compute the thin SVD and compare the first K principal components u_k
+    /// with the DST basis d_k(x) = sin(π(k+½)x) (|cos|, best match, tanh pair projection).
+    #[arg(long, value_name = "K", value_parser = parse_positive)]
+    pub vectors: Option<usize>,
+    /// Rows of the singular-value table shown on the terminal (--json and --out hold all).
+    #[arg(long, value_name = "K", default_value = "20", value_parser = parse_positive)]
+    pub top: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Runs the command.
+pub fn run(args: &SpectrumArgs) -> Result<()> {
+    let design = args.model.design()?;
+    let (n, m) = (design.n(), design.m());
+    let r = n.min(m);
+    if let Some(k) = args.vectors {
+        if args.method == SvdMethod::Gram {
+            bail!(
+                "--vectors needs the thin SVD of A, which --method gram does not compute: drop --method gram"
+            );
+        }
+        if k > r {
+            bail!("--vectors {k} asks for more components than min(N, M) = {r}");
+        }
+    }
+    let sp = spinner(&format!("building A ({n} x {m}) and its spectrum"));
+    let a = design.matrix();
+    let (s, engine, matches, us) = match args.vectors {
+        Some(k) => {
+            let svd = spectrum::thin_svd(a.as_ref())?;
+            let ks: Vec<usize> = (0..k).collect();
+            let matches = spectrum::dst_similarity(&svd, &design.x(), &ks)?;
+            let us: Vec<Vec<f64>> = ks
+                .iter()
+                .map(|&k| {
+                    let mut u = svd.u_col(k);
+                    let d = spectrum::dst_basis(&design.x(), k);
+                    let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
+                    if dot < 0.0 {
+                        u.iter_mut().for_each(|v| *v = -*v);
+                    }
+                    u
+                })
+                .collect();
+            (
+                svd.s,
+                "cpu-f64 (faer thin SVD of A)".to_string(),
+                matches,
+                us,
+            )
+        }
+        None => {
+            let s = spectrum::singular_values_with(a.as_ref(), args.method)?;
+            let engine = match args.method {
+                SvdMethod::Direct => "cpu-f64 (faer bidiagonal SVD of A, values only)".to_string(),
+                SvdMethod::Gram => format!(
+                    "cpu-f64 (faer eigenvalues of the {g}x{g} Gram matrix; accurate only above ~1.5e-8 s_max)",
+                    g = r
+                ),
+            };
+            (s, engine, Vec::new(), Vec::new())
+        }
+    };
+    sp.finish_and_clear();
+    let s_max = s.first().copied().unwrap_or(0.0);
+    let norm = spectrum::normalized(&s);
+    // Below this a value carries no information: max(N,M)·ε·s_0 for the SVD
+    // (SPEC §4); the Gram route squares, so its floor is the square root of that.
+    let zero_threshold = match (args.method, args.vectors) {
+        (SvdMethod::Gram, None) => (n.max(m) as f64 * f64::EPSILON).sqrt() * s_max,
+        _ => n.max(m) as f64 * f64::EPSILON * s_max,
+    };
+    let numerical_rank = s.iter().filter(|&&v| v > zero_threshold).count();
+
+    // --- human
+    let mut human = header("spectrum", &engine, &args.model.line(&design));
+    let mut t = TextTable::new(["k", "s_k", "s_k/s_0"]);
+    for k in 0..s.len().min(args.top) {
+        t.row([k.to_string(), num(s[k]), num(norm[k])]);
+    }
+    human.push_str(&t.render());
+    human.push_str(&format!(
+        "showing {} of {} singular values (0-indexed, s_0 = s_max = {}); numerical rank {} (s_k > {}{})\n",
+        s.len().min(args.top),
+        s.len(),
+        num(s_max),
+        numerical_rank,
+        if args.method == SvdMethod::Gram { "sqrt(max(N,M)*eps)*s_0 = " } else { "max(N,M)*eps*s_0 = " },
+        num(zero_threshold)
+    ));
+    if !matches.is_empty() {
+        human.push('\n');
+        let mut t = TextTable::new([
+            "k",
+            "s_k/s_0",
+            "|cos(u_k,d_k)|",
+            "best j",
+            "|cos(u_k,d_j)|",
+            "pair proj",
+        ]);
+        for mt in &matches {
+            t.row([
+                mt.k.to_string(),
+                num(norm[mt.k]),
+                num(mt.abs_cos),
+                mt.best_j.to_string(),
+                num(mt.best_abs_cos),
+                num(mt.fourier_pair_proj),
+            ]);
+        }
+        human.push_str(&t.render());
+        human.push_str(
+            "d_k(x) = sin(pi(k+1/2)x) at the samples; best j maximises |cos(u_k, d_j)|;\n\
+             pair proj = norm of the projection of u_k on span{cos, sin}(pi(2*floor(k/2)+1)x) (tanh's pairs)\n",
+        );
+    }
+
+    // --- JSON
+    let mut j = base_json("spectrum", &engine);
+    j.extend(args.model.json(&design));
+    j.insert("method".into(), json!(args.method));
+    j.insert("s_max".into(), json!(s_max));
+    j.insert("singular_values".into(), json!(s));
+    j.insert("singular_values_normalized".into(), json!(norm));
+    j.insert("numerical_rank".into(), json!(numerical_rank));
+    j.insert("zero_threshold".into(), json!(zero_threshold));
+    if !matches.is_empty() {
+        j.insert("x".into(), json!(design.x()));
+        j.insert("components".into(), components_json(&matches, &s, &us));
+    }
+
+    // --- file
+    let mut table = Table::new()
+        .with("k", (0..s.len()).map(|k| k as f64).collect())
+        .with("s", s.clone())
+        .with("s_over_s0", norm);
+    if !matches.is_empty() {
+        table.push("x", design.x().to_vec());
+        for (mt, u) in matches.iter().zip(&us) {
+            table.push(format!("u_{}", mt.k), u.clone());
+        }
+        table.push("component", matches.iter().map(|m| m.k as f64).collect());
+        table.push("abs_cos_dst", matches.iter().map(|m| m.abs_cos).collect());
+        table.push("best_j", matches.iter().map(|m| m.best_j as f64).collect());
+        table.push(
+            "best_abs_cos",
+            matches.iter().map(|m| m.best_abs_cos).collect(),
+        );
+        table.push(
+            "pair_projection",
+            matches.iter().map(|m| m.fourier_pair_proj).collect(),
+        );
+    }
+    args.output.emit(&human, &Value::Object(j), &table)
+}
+
+fn components_json(matches: &[DstMatch], s: &[f64], us: &[Vec<f64>]) -> Value {
+    Value::Array(
+        matches
+            .iter()
+            .zip(us)
+            .map(|(mt, u)| {
+                json!({
+                    "k": mt.k,
+                    "s": s[mt.k],
+                    "abs_cos_dst": mt.abs_cos,
+                    "best_j": mt.best_j,
+                    "best_abs_cos": mt.best_abs_cos,
+                    "fourier_pair_projection": mt.fourier_pair_proj,
+                    "u": u,
+                })
+            })
+            .collect(),
+    )
+}

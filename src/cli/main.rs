@@ -1,0 +1,65 @@
+//! `gdshrink`: the command-line front end. It parses flags and calls the
+//! library; [`args`] holds the flag groups every command shares, [`output`]
+//! the tables/JSON/files, [`progress`] the bars, [`commands`] one module each.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod args;
+mod commands;
+mod output;
+mod progress;
+
+use commands as cmd;
+
+/// Gradient descent on a shallow network as a shrinkage operator on the singular
+/// values of its Jacobian: spectra, closed-form masks, GD on CPU (f64) and GPU (f32).
+#[derive(Parser, Debug)]
+#[command(name = "gdshrink", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing the flag structs buys nothing
+enum Command {
+    /// Singular values of A (and principal components vs the DST basis).
+    Spectrum(cmd::spectrum::SpectrumArgs),
+    /// Closed-form prediction f_q, w_q at a list of q from one SVD (gd_exact, gd_flow, ridge, pca).
+    Shrink(cmd::shrink::ShrinkArgs),
+    /// The q(K) table: iterations needed to keep K components (Prop. 4.2, Fig. 8).
+    Qk(cmd::qk::QkArgs),
+    /// Full-batch gradient descent, literally iterated, on the CPU (f64) or the GPU (f32).
+    Gd(cmd::gd::GdArgs),
+    /// List GPU adapters and their limits.
+    Devices(cmd::devices::DevicesArgs),
+    /// Check GPU trajectories against the analytic mask (and the f64 CPU reference).
+    Validate(cmd::validate::ValidateArgs),
+    /// Time-to-result and quality: GD on the GPU vs one SVD + closed-form masks.
+    Compare(cmd::compare::CompareArgs),
+    /// Regenerate the paper's figures: data, plots and a checked report.
+    Reproduce(cmd::reproduce::ReproduceArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Spectrum(a) => cmd::spectrum::run(a),
+        Command::Shrink(a) => cmd::shrink::run(a),
+        Command::Qk(a) => cmd::qk::run(a),
+        Command::Gd(a) => cmd::gd::run(a),
+        Command::Devices(a) => cmd::devices::run(a),
+        Command::Validate(a) => cmd::validate::run(a),
+        Command::Compare(a) => cmd::compare::run(a),
+        Command::Reproduce(a) => cmd::reproduce::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

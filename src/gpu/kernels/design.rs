@@ -1,0 +1,126 @@
+//! The design matrix $A_{ij} = \eta(\sigma (x_i - b_j))$ built on the GPU in f32
+//! (`shaders/kernels/design.wgsl`; twin [`crate::precision::twin::design_matrix`],
+//! f64 reference [`crate::model::Design::matrix`]).
+//!
+//! The grids are computed once on the CPU in f64 (SPEC §1) and rounded to f32
+//! ([`crate::precision::twin::design`]); z = σ·(x − b) is formed in that order, so x_i = b_j gives
+//! z = 0 exactly. A larger than one storage binding is split into row blocks
+//! transparently (`GpuContext::max_binding`, or the test override).
+
+use faer::Mat;
+
+use super::Kernel;
+use super::launch::{self as ops, Blocked};
+use crate::error::Result;
+use crate::gpu::{GpuContext, GpuError};
+use crate::model::{Activation, Design};
+use crate::precision::twin::to_f32;
+
+/// σ as f32, refused if it does not fit (the GPU computes in f32).
+pub(crate) fn sigma_f32(design: &Design) -> Result<f32> {
+    let s = design.sigma() as f32;
+    if !(s.is_finite() && s > 0.0) {
+        return Err(crate::error::Error::invalid(
+            "sigma",
+            design.sigma(),
+            "a value representable in f32 (between 1.2e-38 and 3.4e38) for the GPU engine",
+        ));
+    }
+    Ok(s)
+}
+
+/// Builds A (rows = `xs`, columns = `bs`) on the device in row blocks of at
+/// most `block_rows` rows, and waits for it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn build(
+    ctx: &GpuContext,
+    act: Activation,
+    xs: &wgpu::Buffer,
+    bs: &wgpu::Buffer,
+    sigma: f32,
+    rows: usize,
+    cols: usize,
+    block_rows: usize,
+    what: &str,
+) -> Result<Blocked, GpuError> {
+    let kernel = Kernel::Design.name();
+    let a = Blocked::zeros(ctx, &kernel, what, rows, cols, block_rows)?;
+    let launches = ops::design(ctx, act, xs, bs, sigma, &a)?;
+    let mut enc = ctx
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("design"),
+        });
+    ops::record(&mut enc, &[&launches]);
+    ctx.submit_and_wait(&kernel, enc)?;
+    Ok(a)
+}
+
+/// A (N×M) built on the GPU, downloaded row-major as f32: `a[i * m + j]`.
+///
+/// ```no_run
+/// use gdshrink::{Activation, Design, gpu};
+/// let ctx = gpu::GpuContext::new(&gpu::GpuOptions::default())?;
+/// let d = Design::spec(Activation::Tanh).sigma(8.0).n(64).m(128).build()?;
+/// let a = gpu::design_matrix(&ctx, &d)?;
+/// assert_eq!(a.len(), 64 * 128);
+/// # Ok::<(), gdshrink::Error>(())
+/// ```
+pub fn design_matrix(ctx: &GpuContext, design: &Design) -> Result<Vec<f32>> {
+    let kernel = Kernel::Design.name();
+    let sigma = sigma_f32(design)?;
+    let (n, m) = (design.n(), design.m());
+    let xs = ops::upload(ctx, &kernel, "sample grid x (f32)", &to_f32(design.x()))?;
+    let bs = ops::upload(ctx, &kernel, "bias grid b (f32)", &to_f32(design.b()))?;
+    let rows = ops::rows_per_block(ctx, &kernel, "A", m)?;
+    let a = build(
+        ctx,
+        design.activation(),
+        &xs,
+        &bs,
+        sigma,
+        n,
+        m,
+        rows,
+        "design matrix A",
+    )?;
+    Ok(a.download(ctx, &kernel)?)
+}
+
+/// [`design_matrix`] as an f64 faer matrix (every entry an f32 value).
+pub fn design_matrix_f64(ctx: &GpuContext, design: &Design) -> Result<Mat<f64>> {
+    let a = design_matrix(ctx, design)?;
+    let m = design.m();
+    Ok(Mat::from_fn(design.n(), m, |i, j| f64::from(a[i * m + j])))
+}
+
+/// η(z) for every z, evaluated by the WGSL activation (`shaders/kernels/eta_eval.wgsl`; twin [`crate::precision::twin::eta`]).
+pub fn eval_activation(ctx: &GpuContext, act: Activation, z: &[f32]) -> Result<Vec<f32>> {
+    let kernel = Kernel::EtaEval;
+    let name = kernel.name();
+    if z.is_empty() {
+        return Ok(Vec::new());
+    }
+    let zin = ops::upload(ctx, &name, "z", z)?;
+    let out = ops::zeros(ctx, &name, "eta(z)", z.len())?;
+    let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), "main")?;
+    let bind = ctx.bind_group(&name, &pipeline, &[(0, &zin), (1, &out)])?;
+    let mut enc = ctx
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&name) });
+    {
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(&name),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups(
+            (z.len().div_ceil(256) as u32).clamp(1, ops::MAX_GROUPS),
+            1,
+            1,
+        );
+    }
+    ctx.submit_and_wait(&name, enc)?;
+    Ok(ctx.read_f32(&name, &out, 0, z.len())?)
+}

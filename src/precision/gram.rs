@@ -1,0 +1,161 @@
+//! The computed matrix term of Gram engines (the dual strategy).
+//!
+//! A Gram engine iterates with K = AAᵀ (or G = AᵀA) formed once and rounded
+//! to f32: a fixed perturbation of the operator that GD never damps in its
+//! slow directions. Its first-order bound grows like q (f) and q^{3/2} (w),
+//! orders of magnitude above what happens, so [`gram_effect`] computes the
+//! exact f64 outcome of GD with the rounded operator from its
+//! eigendecomposition instead, as distances from the reference.
+
+use faer::{Mat, Side};
+use serde::Serialize;
+
+use super::twin;
+use crate::error::{Error, Result};
+use crate::model::Design;
+use crate::spectral::gd_exact;
+
+/// GD with the rounded Gram operator at one q ([`gram_effect`]).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct GramTerms {
+    /// ‖f̃ − f_q‖ at the samples.
+    pub f: f64,
+    /// ‖f̃_e − f_e‖ on the evaluation grid.
+    pub f_eval: f64,
+    /// ‖w̃ − w_q‖.
+    pub w: f64,
+    /// ‖|K̃||c_q|‖ (N ≤ M) or ‖|G̃||w_q|‖ (M < N): what the iteration's product sums.
+    pub abs_gram_x: f64,
+    /// Length of those sums (N or M).
+    pub dim: usize,
+    /// ‖|Ã|ᵀ|c_q|‖: what the rebuild w = Ãᵀc sums (N ≤ M; 0 when w is iterated).
+    pub abs_rebuild: f64,
+}
+
+/// 1 − (1 − x)^q for any x < 2, including x ≤ 0 (a rounded Gram operator can
+/// have eigenvalues a few ulps below zero).
+fn mask_of_x(x: f64, q: u64) -> f64 {
+    if x < 1.0 {
+        -((q as f64) * (-x).ln_1p()).exp_m1()
+    } else {
+        gd_exact(1.0, x, q)
+    }
+}
+
+/// Σ_{t<q} α(1 − x)^t = α·m(x)/x with x = αλ (→ αq as x → 0).
+fn sum_coefficient(x: f64, alpha: f64, q: u64) -> f64 {
+    if x.abs() < 1e-300 {
+        alpha * q as f64
+    } else {
+        alpha * mask_of_x(x, q) / x
+    }
+}
+
+/// Reference values the Gram effect is measured against, one vector per q.
+#[derive(Clone, Copy, Debug)]
+pub struct RefStates<'a> {
+    /// f_q at the samples.
+    pub f: &'a [Vec<f64>],
+    /// f_q on the evaluation grid.
+    pub f_eval: &'a [Vec<f64>],
+    /// w_q.
+    pub w: &'a [Vec<f64>],
+}
+
+/// The exact (f64) outcome of GD run with the operator rounded as a Gram
+/// engine holds it, at every q, as distances from the reference ([`GramTerms`]):
+/// * N ≤ M: K̃ = fl₃₂(ÃÃᵀ); r_q = (I − αK̃)^q y, f = y − r_q,
+///   c_q = α Σ_{t<q} r_t, w = Ãᵀ c_q;
+/// * M < N: G̃ = fl₃₂(ÃᵀÃ), h̃ = fl₃₂(Ãᵀy); w_q = α Σ_{t<q} (I − αG̃)^t h̃, f = Ã w;
+///
+/// in both, f_e = Ã_e w, with Ã, Ã_e the f32 kernels' matrices ([`twin::design_matrix`]).
+pub fn gram_effect(
+    design: &Design,
+    eval_points: &[f64],
+    y: &[f64],
+    alpha: f64,
+    qs: &[u64],
+    refs: RefStates<'_>,
+) -> Result<Vec<GramTerms>> {
+    let a = twin::design_matrix(design, design.x());
+    let ae = twin::design_matrix(design, eval_points);
+    let (n, m) = (a.nrows(), a.ncols());
+    let round = |g: Mat<f64>| {
+        Mat::<f64>::from_fn(g.nrows(), g.ncols(), |i, j| {
+            f64::from((0.5 * (g[(i, j)] + g[(j, i)])) as f32)
+        })
+    };
+    let samples = n <= m;
+    let gram = if samples {
+        round(&a * a.transpose())
+    } else {
+        round(a.transpose() * &a)
+    };
+    let eig = gram
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| Error::Linalg {
+            op: "eigendecomposition of the rounded Gram matrix".into(),
+            rows: gram.nrows(),
+            cols: gram.ncols(),
+            detail: format!("{e:?}"),
+        })?;
+    let q_mat = eig.U();
+    let lam: Vec<f64> = eig.S().column_vector().iter().copied().collect();
+    let yv = Mat::<f64>::from_fn(n, 1, |i, _| y[i]);
+    // Coordinates of the start vector in the eigenbasis: y (samples) or h̃ (weights).
+    let start = if samples {
+        yv.clone()
+    } else {
+        let h = a.transpose() * &yv;
+        Mat::<f64>::from_fn(m, 1, |j, _| f64::from(h[(j, 0)] as f32))
+    };
+    let d = q_mat.transpose() * &start;
+    let nq = qs.len();
+    let dim = lam.len();
+    let coef = Mat::<f64>::from_fn(dim, nq, |k, qi| {
+        sum_coefficient(alpha * lam[k], alpha, qs[qi]) * d[(k, 0)]
+    });
+    // c (samples) or w (weights), one column per q.
+    let x = q_mat * &coef;
+    let w = if samples {
+        a.transpose() * &x
+    } else {
+        x.clone()
+    };
+    let f = if samples {
+        let keep = Mat::<f64>::from_fn(dim, nq, |k, qi| {
+            (1.0 - mask_of_x(alpha * lam[k], qs[qi])) * d[(k, 0)]
+        });
+        let r = q_mat * &keep;
+        Mat::<f64>::from_fn(n, nq, |i, qi| y[i] - r[(i, qi)])
+    } else {
+        &a * &w
+    };
+    let fe = &ae * &w;
+    // ‖|K̃||x|‖ column by column (x = c or w).
+    let abs_gram = Mat::<f64>::from_fn(dim, dim, |i, j| gram[(i, j)].abs());
+    let abs_x = Mat::<f64>::from_fn(dim, nq, |i, qi| x[(i, qi)].abs());
+    let gx = &abs_gram * &abs_x;
+    let rebuild = samples.then(|| {
+        let abs_at = Mat::<f64>::from_fn(m, n, |j, i| a[(i, j)].abs());
+        &abs_at * &abs_x
+    });
+    let dist = |mat: &Mat<f64>, qi: usize, want: &[f64]| -> f64 {
+        mat.col(qi)
+            .iter()
+            .zip(want)
+            .map(|(g, r)| (g - r) * (g - r))
+            .sum::<f64>()
+            .sqrt()
+    };
+    Ok((0..nq)
+        .map(|qi| GramTerms {
+            f: dist(&f, qi, &refs.f[qi]),
+            f_eval: dist(&fe, qi, &refs.f_eval[qi]),
+            w: dist(&w, qi, &refs.w[qi]),
+            abs_gram_x: gx.col(qi).norm_l2(),
+            dim,
+            abs_rebuild: rebuild.as_ref().map_or(0.0, |r| r.col(qi).norm_l2()),
+        })
+        .collect())
+}

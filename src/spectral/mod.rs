@@ -1,0 +1,29 @@
+//! The spectrum of A and what gradient descent does to it.
+//!
+//! $$A = U \operatorname{diag}(s) V^\top,\quad s_0 \ge s_1 \ge \dots \ge 0$$
+//!
+//! * [`svd`] — singular values and the thin SVD (faer, f64);
+//! * [`smax`] — the one estimator of s_max (Lanczos);
+//! * [`basis`] — principal components against the DST-like basis;
+//! * [`mask`] — the masks m(s): gd_exact 1 − (1 − αs²)^q, gd_flow
+//!   1 − exp(−αqs²), ridge, PCA, and the regimes of discrete GD;
+//! * [`shrink`] — the closed form $f_q = U \operatorname{diag}(m(s)) U^\top y$
+//!   for many masks from one SVD;
+//! * [`qk`] — Proposition 4.2: q(K), κ, the active window and the grey zone.
+
+pub mod basis;
+pub mod mask;
+pub mod qk;
+pub mod shrink;
+pub mod smax;
+pub mod svd;
+
+pub use basis::{DstMatch, abs_cos, dst_basis, dst_similarity, fourier_pair_projection, norm};
+pub use mask::{Mask, Regime, gd_exact, gd_exact_masks, gd_flow, gd_flow_masks, regime};
+pub use qk::{QkRow, q_of_k, q_table};
+pub use shrink::{KEPT_LEVEL, Shrunk, f_at, shrink};
+pub use smax::{largest_singular_value, largest_singular_value_to};
+pub use svd::{
+    SvdMethod, ThinSvd, normalized, singular_values, singular_values_gram, singular_values_with,
+    thin_svd,
+};

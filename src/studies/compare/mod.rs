@@ -1,0 +1,228 @@
+//! `compare`: time-to-result and quality of iterating gradient descent versus
+//! one SVD and a closed-form mask.
+//!
+//! For one configuration (design, y, α, a list of q) [`compare`] measures
+//!
+//! * (a) GD literally iterated to each q on every engine given (the f32 GPU
+//!   engine, the f64 CPU reference), wall clock per call with the device waited
+//!   for (the engines return only after reading the result back);
+//! * (b) the closed form: build A, one thin SVD, then
+//!   $f_q = U \operatorname{diag}(1 - (1 - \alpha s^2)^q) U^\top y$ — one SVD serves
+//!   every q and every α, so its cost is paid once;
+//! * (c) PCA and ridge shrinkage at the matched hyper-parameter, from the same SVD.
+//!
+//! **Matching.** With x = αqs² the gradient-flow mask is 1 − e^{−x}. PCA keeps
+//! the directions with x ≥ 1, i.e. s ≥ κ = (αq)^{−1/2} — Proposition 4.2 with
+//! ε = e⁻¹, where the flow mask is 1 − e⁻¹ ≈ 0.63 — so K = #{s_k ≥ κ}. Ridge
+//! with λ = 1/(αq) has mask x/(x + 1): the same slope as the flow mask at
+//! x → 0 (both ≈ αqs², so the components GD has barely begun to fit are shrunk
+//! alike), and its half-point x = 1 sits at the PCA cut κ. Matching the
+//! half-points instead (flow mask ½ at x = ln 2) gives λ = ln 2/(αq); both are
+//! reported.
+//!
+//! **Crossover.** GD costs t(q) ≈ a + b·q between measured q (set-up, then a
+//! cost per iteration — piecewise, because an automatic GPU strategy switches
+//! from primal to dual for long runs); the closed form costs
+//! T = t_A + t_SVD + t_mask. The closed form wins for q ≥ q* = (T − a)/b on the
+//! segment where GD's time passes T (`extrapolated` when q* lies outside the
+//! measured q). Timings on a software adapter (lavapipe) say nothing about a
+//! GPU and are labelled so.
+
+mod crossover;
+pub mod report;
+
+use std::time::Instant;
+
+pub use crossover::crossover;
+pub use report::{ClosedForm, CompareReport, Crossover, EngineTimings, GdTiming, Quality};
+
+use super::StudyConfig;
+use crate::error::{Error, Result};
+use crate::gd::{Engine, GdBatch, Problem, Progress, rel_error};
+use crate::spectral::{Mask, Shrunk, ThinSvd, gd_exact_masks, shrink, thin_svd};
+
+/// What to compare: the study and how often each measurement is timed.
+#[derive(Clone, Debug)]
+pub struct CompareConfig {
+    /// Design, target, learning rate and the q list (each q ≥ 1).
+    pub study: StudyConfig,
+    /// Timed calls per measurement; the fastest counts.
+    pub repeats: usize,
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed().as_secs_f64())
+}
+
+fn residual_ratio(y: &[f64], f: &[f64]) -> f64 {
+    rel_error(f, y)
+}
+
+impl CompareConfig {
+    /// The study's rules, q ≥ 1 and at least one repeat.
+    fn check(&self) -> Result<()> {
+        // The batch's own rules (length and finiteness of y, ordering of q) first.
+        let s = &self.study;
+        s.batch(1.0).validate(s.design.n(), s.design.m(), None)?;
+        if s.qs[0] == 0 {
+            return Err(Error::invalid(
+                "q",
+                0,
+                "iteration counts >= 1 (compare times iterations)",
+            ));
+        }
+        if self.repeats == 0 {
+            return Err(Error::invalid("repeats", 0, "at least 1 timed call"));
+        }
+        Ok(())
+    }
+}
+
+/// PCA and ridge at the hyper-parameters matched to GD at each q (see the
+/// module docs), against gd_exact.
+fn quality(cfg: &StudyConfig, svd: &ThinSvd, alpha: f64, exact: &[Shrunk]) -> Result<Vec<Quality>> {
+    let mut masks = Vec::new();
+    let mut kappas = Vec::new();
+    for &q in &cfg.qs {
+        let x = alpha * q as f64;
+        let kappa = x.recip().sqrt();
+        kappas.push(kappa);
+        masks.push(Mask::Pca { kappa });
+        masks.push(Mask::Ridge { lambda: 1.0 / x });
+        masks.push(Mask::Ridge {
+            lambda: std::f64::consts::LN_2 / x,
+        });
+    }
+    let other = shrink(svd, &cfg.y, &masks)?;
+    Ok(cfg
+        .qs
+        .iter()
+        .zip(other.chunks(3))
+        .zip(exact.iter().zip(&kappas))
+        .map(|((&q, o), (ex, &kappa))| {
+            let gd = &ex.f;
+            let (pca, ridge, ridge_half) = (&o[0].f, &o[1].f, &o[2].f);
+            Quality {
+                q,
+                kappa,
+                pca_k: svd.s.iter().filter(|&&s| s >= kappa && s > 0.0).count(),
+                pca_vs_gd: rel_error(pca, gd),
+                lambda: 1.0 / (alpha * q as f64),
+                ridge_vs_gd: rel_error(ridge, gd),
+                ridge_half_vs_gd: rel_error(ridge_half, gd),
+                fit_gd: residual_ratio(&cfg.y, gd),
+                fit_pca: residual_ratio(&cfg.y, pca),
+                fit_ridge: residual_ratio(&cfg.y, ridge),
+            }
+        })
+        .collect())
+}
+
+/// GD on one engine at every q, timed (fastest of the repeats), with its
+/// error against gd_exact.
+fn time_engine(
+    cfg: &CompareConfig,
+    engine: &dyn Engine,
+    (problem, alpha): (&Problem<'_>, f64),
+    (closed, exact): (&ClosedForm, &[Shrunk]),
+    progress: &dyn Progress,
+) -> Result<EngineTimings> {
+    let y = &cfg.study.y;
+    // One untimed call first: driver and allocator warm-up.
+    let warm = GdBatch::new(vec![y.clone()], vec![alpha], vec![1]);
+    let t = engine.run(problem, &warm, progress)?;
+    // An engine that is handed the f64 A (the CPU) is charged for building it.
+    let charge = if engine.needs_host_matrix() {
+        closed.matrix_seconds
+    } else {
+        0.0
+    };
+    let mut rows = Vec::with_capacity(cfg.study.qs.len());
+    for (&q, ex) in cfg.study.qs.iter().zip(exact) {
+        let batch = GdBatch::new(vec![y.clone()], vec![alpha], vec![q]);
+        let mut best = f64::INFINITY;
+        let mut err = f64::NAN;
+        let mut name = String::new();
+        let mut strategy = t.engine.strategy;
+        for _ in 0..cfg.repeats {
+            let (traj, secs) = timed(|| engine.run(problem, &batch, progress));
+            let traj = traj?.into_result()?;
+            best = best.min(secs + charge);
+            err = traj.at(q).map_or(f64::NAN, |c| rel_error(&c.f[0], &ex.f));
+            name = traj.engine.name;
+            strategy = traj.engine.strategy;
+        }
+        rows.push(GdTiming {
+            q,
+            engine: name,
+            strategy,
+            seconds: best,
+            rel_err: err,
+        });
+    }
+    Ok(EngineTimings {
+        crossover: crossover(&rows, closed.total_seconds),
+        engine: t.engine.name,
+        device: t.engine.device,
+        software: t.engine.software,
+        rows,
+    })
+}
+
+/// Runs the comparison (see the module docs) with every engine in `engines`;
+/// `progress` hears every engine run.
+pub fn compare(
+    cfg: &CompareConfig,
+    engines: &[&dyn Engine],
+    progress: &dyn Progress,
+) -> Result<CompareReport> {
+    cfg.check()?;
+    let s = &cfg.study;
+    let d = &s.design;
+    let (a, matrix_seconds) = timed(|| d.matrix());
+    let (svd, svd_seconds) = timed(|| thin_svd(a.as_ref()));
+    let svd = svd?;
+    let s_max = super::config::design_s_max(&svd, d)?;
+    let alpha = s.alpha.value(s_max, d.n());
+    if !(alpha.is_finite() && alpha > 0.0) || alpha * s_max * s_max >= 2.0 {
+        return Err(Error::UnstableLearningRate {
+            run: 0,
+            alpha,
+            limit: 2.0 / (s_max * s_max),
+            s_max,
+        });
+    }
+    let q_last = *s.qs.last().unwrap_or(&1);
+    let (one, mask_seconds) = timed(|| shrink(&svd, &s.y, &gd_exact_masks(alpha, &[q_last])));
+    one?;
+    let (exact, all_masks_seconds) = timed(|| shrink(&svd, &s.y, &gd_exact_masks(alpha, &s.qs)));
+    let exact = exact?;
+    let closed = ClosedForm {
+        matrix_seconds,
+        svd_seconds,
+        mask_seconds,
+        all_masks_seconds,
+        total_seconds: matrix_seconds + svd_seconds + mask_seconds,
+    };
+    let quality = quality(s, &svd, alpha, &exact)?;
+    let problem = Problem::from_design(d)
+        .with_matrix(a.as_ref())
+        .with_s_max(s_max);
+    let engines = engines
+        .iter()
+        .map(|e| time_engine(cfg, *e, (&problem, alpha), (&closed, &exact), progress))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CompareReport {
+        design: d.label(),
+        n: d.n(),
+        m: d.m(),
+        signal: s.signal.clone(),
+        alpha,
+        s_max,
+        closed,
+        engines,
+        quality,
+    })
+}

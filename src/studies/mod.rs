@@ -1,0 +1,17 @@
+//! What gdshrink does with its engines: the checks and experiments users run.
+//!
+//! * [`validate`] — literally iterated GD on an engine checked against the
+//!   closed-form prediction at every checkpoint, under the error model;
+//! * [`compare`] — time-to-result and quality of GD against one SVD and a mask;
+//! * `reproduce` (feature `plot`) — the paper's figures as data, plots and checked claims.
+//!
+//! `validate` and `compare` take the same [`StudyConfig`] and drive any
+//! [`crate::gd::Engine`].
+
+pub mod compare;
+mod config;
+#[cfg(feature = "plot")]
+pub mod reproduce;
+pub mod validate;
+
+pub use config::StudyConfig;

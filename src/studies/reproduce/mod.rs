@@ -1,0 +1,381 @@
+//! The paper's experiments (SPEC §6): each figure as data, plots and checked claims.
+//!
+//! Every experiment uses the library's engines — [`crate::model::design::Design`] for
+//! $A_{ij} = \eta(\sigma(x_i - b_j))$, [`crate::spectral`] for singular values and
+//! the thin SVD, [`crate::spectral::shrink`] for the closed-form
+//! $f_q = U \operatorname{diag}(m(s)) U^\top y$, [`crate::spectral::qk`] for q(K) and
+//! [`crate::gd`] for literally iterated gradient descent — and writes
+//! into its own folder of the output directory:
+//!
+//! | id | figure | what |
+//! |---|---|---|
+//! | `fig2` | Fig. 2 | mask curves m(s; α = 1, q) and the grey zone |
+//! | `fig3` | Fig. 3 | normalized spectra s_k/s_0 of every activation |
+//! | `fig4` | Fig. 4 | principal components u_k at N = M vs the DST basis |
+//! | `fig5` | Fig. 5 | principal components at M = 50 |
+//! | `fig6` | Fig. 6 | reconstruction PSNR vs K: (a) σ = M, q = q(K); (b) σ = K, q = 100 |
+//! | `fig7` | Fig. 7, Prop. 3.1 | columns of ∇^{−r} vs shifted splines; network = spline smoothing |
+//! | `fig8` | Fig. 8 | q(K) per activation |
+//! | `fig9` | Fig. 9, App. E | 2-D principal components, rank-one vs full-rank V |
+//!
+//! Each experiment returns a [`FigureOutput`] with its [`Claim`]s. A claim
+//! states what the paper (or SPEC) says, how it is checked (the criterion, with
+//! its margin), and what was measured. [`ClaimKind::Hard`] claims are facts
+//! the engine must reproduce (a failure is a defect); [`ClaimKind::Observation`]s
+//! are the paper's empirical statements, reported with their numbers whether
+//! they hold or not. [`report`] turns the outputs into `report.md`,
+//! `report.html` and `claims.json`.
+//!
+//! Nothing here prints: progress goes through the [`Progress`] trait (each
+//! stage is announced as `"<figure>: <stage>"`).
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+pub use crate::gd::{NoProgress, Progress};
+
+pub mod fig2;
+pub mod fig3;
+pub mod fig45;
+pub mod fig6;
+pub mod fig7;
+pub mod fig8;
+pub mod fig9;
+pub mod report;
+mod util;
+
+pub use util::{psnr, spearman};
+
+/// A stage of one figure begins: `progress` hears `"<figure>: <stage>"`.
+pub(crate) fn begin(progress: &dyn Progress, figure: &str, stage: &str, total: u64) {
+    progress.begin(&format!("{figure}: {stage}"), total);
+}
+
+/// Whether a failed claim is a defect or a reported observation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    /// Must hold: a mathematical fact or a protocol-independent property that
+    /// the engine reproduces. `gdshrink reproduce` exits non-zero if one fails.
+    Hard,
+    /// The paper's empirical statement, checked against a stated criterion and
+    /// reported with its numbers; a failure is a finding, not a defect.
+    Observation,
+}
+
+/// One checked statement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Stable identifier, e.g. `fig2.grey_zone_flow`.
+    pub id: String,
+    /// Experiment id (`fig2` …).
+    pub figure: String,
+    /// Hard claim or observation.
+    pub kind: ClaimKind,
+    /// What the paper or SPEC says.
+    pub statement: String,
+    /// How it is checked (threshold and range).
+    pub criterion: String,
+    /// What was measured, in words and numbers.
+    pub measured: String,
+    /// The numbers behind `measured`.
+    pub numbers: serde_json::Value,
+    /// Whether the criterion is met.
+    pub passed: bool,
+}
+
+impl Claim {
+    /// Builds a claim; `figure` is taken from the id's prefix.
+    pub fn new(
+        id: &str,
+        kind: ClaimKind,
+        statement: impl Into<String>,
+        criterion: impl Into<String>,
+        measured: impl Into<String>,
+        numbers: serde_json::Value,
+        passed: bool,
+    ) -> Self {
+        Claim {
+            id: id.to_string(),
+            figure: id.split('.').next().unwrap_or(id).to_string(),
+            kind,
+            statement: statement.into(),
+            criterion: criterion.into(),
+            measured: measured.into(),
+            numbers,
+            passed,
+        }
+    }
+
+    /// "pass" or "FAIL".
+    pub fn verdict(&self) -> &'static str {
+        if self.passed { "pass" } else { "FAIL" }
+    }
+}
+
+/// What one experiment produced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FigureOutput {
+    /// Experiment id (`fig6` …).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// One paragraph: what is shown and how it was computed.
+    pub description: String,
+    /// Data files, relative to the output directory.
+    pub data_files: Vec<String>,
+    /// Plots (PNG; an SVG with the same stem sits beside each), relative to the output directory.
+    pub plots: Vec<String>,
+    /// The checked claims.
+    pub claims: Vec<Claim>,
+    /// Parameters used.
+    pub config: serde_json::Value,
+    /// Remarks (conventions, unreachable cases, what differs from the paper).
+    pub notes: Vec<String>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// Problem sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Size {
+    /// Smoke-test sizes (seconds; used by the test suite).
+    Quick,
+    /// The default: N = M = 1024 where the paper uses 5000 (a few minutes at most on 2 cores).
+    Default,
+    /// The paper's sizes (N = M = 5000): much slower.
+    Full,
+}
+
+impl Size {
+    /// N = M of the square spectrum experiments (Figs. 3, 4 and 8): 256, 1024,
+    /// or the paper's 5000.
+    pub fn square(self) -> usize {
+        match self {
+            Size::Quick => 256,
+            Size::Default => 1024,
+            Size::Full => 5000,
+        }
+    }
+}
+
+/// An experiment of the paper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Experiment {
+    /// Fig. 2: masks and grey zone.
+    Fig2,
+    /// Fig. 3: spectra.
+    Fig3,
+    /// Fig. 4: principal components, N = M.
+    Fig4,
+    /// Fig. 5: principal components, M = 50.
+    Fig5,
+    /// Fig. 6: reconstruction.
+    Fig6,
+    /// Fig. 7 / Prop. 3.1: splines.
+    Fig7,
+    /// Fig. 8: q(K).
+    Fig8,
+    /// Fig. 9 / App. E: two dimensions.
+    Fig9,
+}
+
+impl Experiment {
+    /// All experiments, in figure order.
+    pub const ALL: [Experiment; 8] = [
+        Experiment::Fig2,
+        Experiment::Fig3,
+        Experiment::Fig4,
+        Experiment::Fig5,
+        Experiment::Fig6,
+        Experiment::Fig7,
+        Experiment::Fig8,
+        Experiment::Fig9,
+    ];
+
+    /// Id as used by `--only` and in file names.
+    pub fn id(self) -> &'static str {
+        match self {
+            Experiment::Fig2 => "fig2",
+            Experiment::Fig3 => "fig3",
+            Experiment::Fig4 => "fig4",
+            Experiment::Fig5 => "fig5",
+            Experiment::Fig6 => "fig6",
+            Experiment::Fig7 => "fig7",
+            Experiment::Fig8 => "fig8",
+            Experiment::Fig9 => "fig9",
+        }
+    }
+
+    /// Parses a comma-separated list (`fig2,fig6`, `all`); sorted, without duplicates.
+    pub fn parse_list(s: &str) -> Result<Vec<Experiment>> {
+        if s.trim().eq_ignore_ascii_case("all") {
+            return Ok(Experiment::ALL.to_vec());
+        }
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let l = part.to_ascii_lowercase();
+            let l = l.strip_prefix("fig").unwrap_or(&l).to_string();
+            let e = match l.as_str() {
+                "2" => Experiment::Fig2,
+                "3" => Experiment::Fig3,
+                "4" => Experiment::Fig4,
+                "5" => Experiment::Fig5,
+                "6" => Experiment::Fig6,
+                "7" => Experiment::Fig7,
+                "8" => Experiment::Fig8,
+                "9" => Experiment::Fig9,
+                _ => {
+                    return Err(Error::invalid(
+                        "figure",
+                        format!("'{part}'"),
+                        "a comma-separated list of fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9 (or 'all')",
+                    ));
+                }
+            };
+            out.push(e);
+        }
+        if out.is_empty() {
+            return Err(Error::invalid(
+                "figure list",
+                format!("'{s}'"),
+                "at least one of fig2 … fig9",
+            ));
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+impl std::fmt::Display for Experiment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Parameters of every experiment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    /// Which size preset these settings came from.
+    pub size: Size,
+    /// Fig. 2.
+    pub fig2: fig2::Config,
+    /// Fig. 3.
+    pub fig3: fig3::Config,
+    /// Fig. 4.
+    pub fig4: fig45::Config,
+    /// Fig. 5.
+    pub fig5: fig45::Config,
+    /// Fig. 6.
+    pub fig6: fig6::Config,
+    /// Fig. 7.
+    pub fig7: fig7::Config,
+    /// Fig. 8.
+    pub fig8: fig8::Config,
+    /// Fig. 9.
+    pub fig9: fig9::Config,
+}
+
+impl Settings {
+    /// The preset for a size.
+    pub fn new(size: Size) -> Self {
+        Settings {
+            size,
+            fig2: fig2::Config::default(),
+            fig3: fig3::Config::new(size),
+            fig4: fig45::Config::fig4(size),
+            fig5: fig45::Config::fig5(size),
+            fig6: fig6::Config::new(size),
+            fig7: fig7::Config::new(size),
+            fig8: fig8::Config::new(size),
+            fig9: fig9::Config::new(size),
+        }
+    }
+}
+
+/// Runs one experiment, writing into `out/<id>/`.
+pub fn run_experiment(
+    e: Experiment,
+    settings: &Settings,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<FigureOutput> {
+    let start = Instant::now();
+    let mut fig = match e {
+        Experiment::Fig2 => fig2::run(&settings.fig2, out, progress),
+        Experiment::Fig3 => fig3::run(&settings.fig3, out, progress),
+        Experiment::Fig4 => fig45::run(&settings.fig4, out, progress),
+        Experiment::Fig5 => fig45::run(&settings.fig5, out, progress),
+        Experiment::Fig6 => fig6::run(&settings.fig6, out, progress),
+        Experiment::Fig7 => fig7::run(&settings.fig7, out, progress),
+        Experiment::Fig8 => fig8::run(&settings.fig8, out, progress),
+        Experiment::Fig9 => fig9::run(&settings.fig9, out, progress),
+    }?;
+    fig.seconds = start.elapsed().as_secs_f64();
+    Ok(fig)
+}
+
+/// Everything a `reproduce` run produced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// One entry per experiment run, in figure order.
+    pub figures: Vec<FigureOutput>,
+    /// Size preset.
+    pub size: Size,
+    /// How the experiments computed ([`METHOD`]).
+    pub engine: String,
+    /// Worker threads used by the linear algebra.
+    pub threads: usize,
+    /// Total wall time in seconds.
+    pub seconds: f64,
+    /// The command line, for the record.
+    pub command: String,
+}
+
+impl Report {
+    /// Every claim, in figure order.
+    pub fn claims(&self) -> impl Iterator<Item = &Claim> {
+        self.figures.iter().flat_map(|f| f.claims.iter())
+    }
+
+    /// The hard claims that failed.
+    pub fn failed_hard(&self) -> Vec<&Claim> {
+        self.claims()
+            .filter(|c| c.kind == ClaimKind::Hard && !c.passed)
+            .collect()
+    }
+}
+
+/// How every experiment computes (recorded in the report as its `engine`).
+pub const METHOD: &str = "cpu-f64: faer thin SVD / singular values + closed-form masks (gdshrink::spectral::shrink); literal f64 gradient descent (gdshrink::gd::CpuEngine) for the Prop. 4.1 check";
+
+/// Runs the experiments in order and collects a [`Report`] (files are written
+/// as each experiment finishes; call [`report::write`] for the report files).
+pub fn run_all(
+    list: &[Experiment],
+    settings: &Settings,
+    out: &Path,
+    progress: &dyn Progress,
+    command: &str,
+) -> Result<Report> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create directory", out, e))?;
+    let start = Instant::now();
+    let mut figures = Vec::with_capacity(list.len());
+    for &e in list {
+        figures.push(run_experiment(e, settings, out, progress)?);
+    }
+    Ok(Report {
+        figures,
+        size: settings.size,
+        engine: METHOD.to_string(),
+        threads: rayon::current_num_threads(),
+        seconds: start.elapsed().as_secs_f64(),
+        command: command.to_string(),
+    })
+}

@@ -1,0 +1,331 @@
+//! `validate`: literally iterated gradient descent checked against the
+//! closed-form shrinkage prediction, checkpoint by checkpoint.
+//!
+//! For a design A = U diag(s) Vᵀ (f64 thin SVD), a target y and a learning rate
+//! α, GD from w₀ = 0 satisfies exactly (paper Eq. 29, SPEC §3)
+//! $$f_q = U \operatorname{diag}\big(1 - (1 - \alpha s^2)^q\big) U^\top y,\qquad
+//!   w_q = V \operatorname{diag}\big(m(s)/s\big) U^\top y .$$
+//! [`validate`] runs an engine ([`Engine`]: the f32 GPU engine or the f64 CPU
+//! reference) and reports at every checkpoint q:
+//!
+//! * the relative error of the engine against gd_exact in function space — f_q
+//!   at the samples and on an evaluation grid — and in weight space, each next
+//!   to its tolerance from the rounding-error model ([`model`]);
+//! * the gap between the gradient-flow mask gd_flow, 1 − exp(−αqs²), and
+//!   gd_exact: how good the paper's continuous approximation is at this q;
+//! * the f64 CPU iterate against gd_exact (a sanity line for the reference itself);
+//! * the empirical mask per singular direction,
+//!   $\hat m_k = u_k^\top f_q / u_k^\top y$, next to m(s_k) — the paper's Fig. 1/2
+//!   measured on real GD — wherever $|u_k^\top y|$ resolves it.
+//!
+//! A learning rate at or beyond the stability limit 2/s_max² is not compared:
+//! the run is made to measure the growth of ‖y − A w‖ per iteration, reported
+//! next to the predicted |1 − α s_max²|, and the report fails.
+//!
+//! [`mask_figure`] draws m̂_k against m(s_k) from a report (PNG and SVG).
+
+mod checks;
+mod divergence;
+#[cfg(feature = "plot")]
+pub mod figure;
+mod reference;
+pub mod report;
+pub mod suite;
+
+use faer::Mat;
+
+#[cfg(feature = "plot")]
+pub use figure::mask_figure;
+pub use report::{
+    Check, CheckpointReport, DirectionRow, DivergenceReport, Failure, FlowGap, Measured,
+    SpaceErrors, ValidateReport,
+};
+
+use super::StudyConfig;
+use crate::error::{Error, Result};
+use crate::gd::{
+    CpuEngine, Engine, EngineInfo, GdBatch, Operator, Precision, Problem, Progress, Trajectory,
+};
+use crate::model::Design;
+use crate::precision::{
+    ErrorModel, ModelInputs, NORM_RTOL, RefStates, SAFETY, f32_rounding, gram_effect,
+};
+use crate::spectral::{ThinSvd, largest_singular_value_to, thin_svd};
+use reference::{Reference, svd_backward_error};
+
+/// Floating-point work (4·N·M per iteration) the f64 sanity line may spend by
+/// default; checkpoints beyond it are not re-run on the CPU.
+pub const CPU_CHECK_FLOPS: f64 = 2e10;
+
+/// Checkpoints of the run that measures divergence: 0, 8, …, 128.
+pub const DIVERGENCE_CHECKPOINTS: [u64; 17] = [
+    0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 128,
+];
+
+/// Largest q that the f64 sanity line runs by default for an N×M design
+/// (≈ [`CPU_CHECK_FLOPS`] of work).
+#[must_use]
+pub fn default_cpu_check_q_max(n: usize, m: usize) -> u64 {
+    ((CPU_CHECK_FLOPS / (4.0 * n as f64 * m as f64)).floor() as u64).max(1)
+}
+
+/// The default evaluation grid: linspace with 2N − 1 points (the samples of a
+/// linspace design and every midpoint between them).
+#[must_use]
+pub fn default_eval_points(n: usize) -> Vec<f64> {
+    crate::model::grid::linspace((2 * n).saturating_sub(1).max(2))
+}
+
+/// What to validate: the study and how it is checked.
+#[derive(Clone, Debug)]
+pub struct ValidateConfig {
+    /// Design, target, learning rate and checkpoints.
+    pub study: StudyConfig,
+    /// Evaluation grid (points in any order).
+    pub eval_points: Vec<f64>,
+    /// Re-run the f64 CPU reference up to this q as a sanity line (None: never).
+    /// Ignored when the engine under test is itself f64.
+    pub cpu_check_q_max: Option<u64>,
+    /// Safety factor of the error model.
+    pub safety: f64,
+}
+
+impl ValidateConfig {
+    /// A configuration with the default evaluation grid, sanity-line budget and safety factor.
+    #[must_use]
+    pub fn new(study: StudyConfig) -> Self {
+        let (n, m) = (study.design.n(), study.design.m());
+        ValidateConfig {
+            eval_points: default_eval_points(n),
+            cpu_check_q_max: Some(default_cpu_check_q_max(n, m)),
+            study,
+            safety: SAFETY,
+        }
+    }
+
+    /// The engine's batch (α resolved): one run, w and the evaluation grid recorded.
+    fn batch(&self, alpha: f64) -> GdBatch {
+        let mut b = self.study.batch(alpha);
+        b.record_w = true;
+        b.eval_points = Some(self.eval_points.clone());
+        b
+    }
+
+    /// Everything that can be checked before the SVD: the study's own rules
+    /// and the model's parameters.
+    fn check(&self) -> Result<()> {
+        self.study.check()?;
+        if !(self.safety.is_finite() && self.safety > 0.0) {
+            return Err(Error::invalid(
+                "safety factor",
+                self.safety,
+                "a finite number > 0",
+            ));
+        }
+        if self.eval_points.is_empty() {
+            return Err(Error::invalid(
+                "evaluation grid",
+                "no points",
+                "at least one point",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What every check of one configuration starts from: A, the network on the
+/// evaluation grid, their SVD and norms, α.
+struct Setup<'c> {
+    cfg: &'c ValidateConfig,
+    a: Mat<f64>,
+    a_eval: Mat<f64>,
+    svd: ThinSvd,
+    s_max: f64,
+    alpha: f64,
+    inputs: ModelInputs,
+}
+
+impl<'c> Setup<'c> {
+    fn new(cfg: &'c ValidateConfig) -> Result<Self> {
+        let d = &cfg.study.design;
+        let a = d.matrix();
+        let a_eval = d.matrix_at(&cfg.eval_points);
+        let svd = thin_svd(a.as_ref())?;
+        let (s_max, alpha) = cfg.study.resolve(&svd)?;
+        let inputs = ModelInputs {
+            n: d.n(),
+            m: d.m(),
+            alpha,
+            s_max,
+            a_fro: a.norm_l2(),
+            a_eval_two: largest_singular_value_to(a_eval.as_ref(), NORM_RTOL)?,
+            svd_backward_error: svd_backward_error(&a, &svd),
+        };
+        Ok(Setup {
+            cfg,
+            a,
+            a_eval,
+            svd,
+            s_max,
+            alpha,
+            inputs,
+        })
+    }
+
+    fn design(&self) -> &'c Design {
+        &self.cfg.study.design
+    }
+
+    fn problem(&self) -> Problem<'_> {
+        Problem::from_design(self.design())
+            .with_matrix(self.a.as_ref())
+            .with_eval_matrix(self.a_eval.as_ref())
+            .with_s_max(self.s_max)
+    }
+
+    /// The error model of an engine that holds the operator as `operator`.
+    fn model(&self, info: &EngineInfo, operator: Operator) -> Result<ErrorModel> {
+        let d = self.design();
+        let (r, re) = if operator == Operator::ExactF64 {
+            (None, None)
+        } else {
+            (
+                Some(f32_rounding(d, d.x(), self.a.as_ref())?),
+                Some(f32_rounding(
+                    d,
+                    &self.cfg.eval_points,
+                    self.a_eval.as_ref(),
+                )?),
+            )
+        };
+        Ok(ErrorModel::new(
+            info.precision,
+            operator,
+            info.summation,
+            self.inputs,
+            r,
+            re,
+            self.cfg.safety,
+        ))
+    }
+
+    /// An empty report for `engine` under `model`.
+    fn report(&self, engine: &EngineInfo, model: ErrorModel) -> ValidateReport {
+        let d = self.design();
+        ValidateReport {
+            design: d.label(),
+            n: d.n(),
+            m: d.m(),
+            signal: self.cfg.study.signal.clone(),
+            alpha: self.alpha,
+            alpha_s_max2: self.alpha * self.s_max * self.s_max,
+            s_max: self.s_max,
+            engine: engine.name.clone(),
+            device: engine.device.clone(),
+            software: engine.software,
+            eval_points: self.cfg.eval_points.len(),
+            model,
+            cpu_model: None,
+            cpu_checked_to: None,
+            checkpoints: Vec::new(),
+            directions: Vec::new(),
+            divergence: None,
+            failures: Vec::new(),
+            passed: false,
+        }
+    }
+
+    /// The f64 CPU sanity line for an f32 engine, up to its budget.
+    fn cpu_line(
+        &self,
+        info: &EngineInfo,
+        batch: &GdBatch,
+        progress: &dyn Progress,
+    ) -> Result<Option<Trajectory>> {
+        let (Precision::F32, Some(q_max)) = (info.precision, self.cfg.cpu_check_q_max) else {
+            return Ok(None);
+        };
+        let qs: Vec<u64> = batch
+            .checkpoints
+            .iter()
+            .copied()
+            .filter(|&q| q <= q_max)
+            .collect();
+        if qs.is_empty() {
+            return Ok(None);
+        }
+        let mut b = batch.clone();
+        b.checkpoints = qs;
+        Ok(Some(CpuEngine.run(&self.problem(), &b, progress)?))
+    }
+
+    /// The f64 prediction, with the computed Gram term for Gram engines.
+    fn reference(self, operator: Operator) -> Result<Reference> {
+        let cfg = self.cfg;
+        let mut refs = Reference::new(cfg, self.alpha, &self.a, &self.a_eval, self.svd)?;
+        if operator == Operator::GramF32 {
+            let effect = gram_effect(
+                &cfg.study.design,
+                &cfg.eval_points,
+                &cfg.study.y,
+                self.alpha,
+                &cfg.study.qs,
+                RefStates {
+                    f: &refs.f,
+                    f_eval: &refs.f_eval,
+                    w: &refs.w,
+                },
+            )?;
+            for (rn, g) in refs.norms.iter_mut().zip(effect) {
+                rn.gram = Some(g);
+            }
+        }
+        Ok(refs)
+    }
+}
+
+/// Validates `engine` on `cfg` (see the module docs); `progress` hears every
+/// engine run. Errors are returned for bad input and for engines that fail to
+/// run; failed checks are in the report.
+pub fn validate(
+    cfg: &ValidateConfig,
+    engine: &dyn Engine,
+    progress: &dyn Progress,
+) -> Result<ValidateReport> {
+    cfg.check()?;
+    let setup = Setup::new(cfg)?;
+    let info = engine.info();
+    if setup.alpha * setup.s_max * setup.s_max >= 2.0 {
+        // Before a run the operator of an f32 engine is taken as its design.
+        let operator = match info.precision {
+            Precision::F64 => Operator::ExactF64,
+            Precision::F32 => Operator::DesignF32,
+        };
+        let report = setup.report(&info, setup.model(&info, operator)?);
+        return divergence::diverge(cfg, &setup, engine, progress, report);
+    }
+
+    let batch = cfg.batch(setup.alpha);
+    let traj = engine.run(&setup.problem(), &batch, progress)?;
+    let operator = traj.engine.operator();
+    let mut report = setup.report(&traj.engine, setup.model(&traj.engine, operator)?);
+    let cpu_traj = setup.cpu_line(&info, &batch, progress)?;
+    if let Some(t) = &cpu_traj {
+        report.cpu_checked_to = t.checkpoints.last().map(|c| c.q);
+        report.cpu_model = Some(setup.model(&t.engine, Operator::ExactF64)?);
+    }
+    let refs = setup.reference(operator)?;
+    let cpu_label = EngineInfo::cpu_f64().label;
+    for (label, t) in std::iter::once((report.engine.clone(), &traj))
+        .chain(cpu_traj.iter().map(|t| (cpu_label.clone(), t)))
+    {
+        if let Some(f) = checks::status_failure(&label, t) {
+            report.failures.push(f);
+        }
+    }
+    for (qi, &q) in cfg.study.qs.iter().enumerate() {
+        checks::checkpoint(&mut report, &refs, qi, q, &traj, cpu_traj.as_ref());
+    }
+    report.passed = report.failures.is_empty();
+    Ok(report)
+}

@@ -1,0 +1,105 @@
+//! The f64 prediction at every checkpoint, from one SVD: gd_exact and
+//! gd_flow in function and weight space, the masks, and the reference norms
+//! the tolerances scale with.
+
+use faer::Mat;
+
+use super::ValidateConfig;
+use crate::error::Result;
+use crate::precision::{RefNorms, abs_product_norm, residual_norm_sums, residual_sum_norm};
+use crate::spectral::{ThinSvd, f_at, gd_exact_masks, gd_flow_masks, norm, shrink};
+
+/// The f64 prediction at every checkpoint, from one SVD.
+pub(crate) struct Reference {
+    pub(crate) svd: ThinSvd,
+    /// Uᵀy.
+    pub(crate) c: Vec<f64>,
+    pub(crate) f: Vec<Vec<f64>>,
+    pub(crate) w: Vec<Vec<f64>>,
+    pub(crate) f_eval: Vec<Vec<f64>>,
+    pub(crate) f_flow: Vec<Vec<f64>>,
+    pub(crate) w_flow: Vec<Vec<f64>>,
+    pub(crate) f_eval_flow: Vec<Vec<f64>>,
+    pub(crate) m_exact: Vec<Vec<f64>>,
+    pub(crate) m_flow: Vec<Vec<f64>>,
+    pub(crate) loss: Vec<f64>,
+    pub(crate) norms: Vec<RefNorms>,
+}
+
+/// Uᵀv.
+pub(crate) fn matvec_t(u: &Mat<f64>, v: &[f64]) -> Vec<f64> {
+    let vm = Mat::<f64>::from_fn(v.len(), 1, |i, _| v[i]);
+    let p = u.transpose() * &vm;
+    p.col(0).iter().copied().collect()
+}
+
+impl Reference {
+    pub(crate) fn new(
+        cfg: &ValidateConfig,
+        alpha: f64,
+        a: &Mat<f64>,
+        a_eval: &Mat<f64>,
+        svd: ThinSvd,
+    ) -> Result<Self> {
+        let (y, qs) = (&cfg.study.y, &cfg.study.qs);
+        let c = matvec_t(&svd.u, y);
+        let uc = &svd.u * Mat::<f64>::from_fn(c.len(), 1, |k, _| c[k]);
+        let y_perp = norm(
+            &y.iter()
+                .zip(uc.col(0).iter())
+                .map(|(a, b)| a - b)
+                .collect::<Vec<_>>(),
+        );
+        let exact = shrink(&svd, y, &gd_exact_masks(alpha, qs))?;
+        let flow = shrink(&svd, y, &gd_flow_masks(alpha, qs))?;
+        let f_eval = f_at(&exact, a_eval.as_ref())?;
+        let f_eval_flow = f_at(&flow, a_eval.as_ref())?;
+        let p_sums = residual_norm_sums(&svd.s, &c, y_perp, alpha, qs);
+        let norms = exact
+            .iter()
+            .zip(&f_eval)
+            .zip(qs.iter().zip(&p_sums))
+            .map(|((ex, fe), (&q, &p_sum))| RefNorms {
+                q,
+                f_norm: norm(&ex.f),
+                f_eval_norm: norm(fe),
+                w_norm: norm(&ex.w),
+                abs_aw: abs_product_norm(a.as_ref(), &ex.w),
+                abs_aew: abs_product_norm(a_eval.as_ref(), &ex.w),
+                s_sum_norm: residual_sum_norm(&svd.s, &c, y_perp, alpha, q),
+                p_sum,
+                gram: None,
+            })
+            .collect();
+        let column = |v: &[crate::spectral::Shrunk],
+                      pick: fn(&crate::spectral::Shrunk) -> Vec<f64>| {
+            v.iter().map(pick).collect::<Vec<_>>()
+        };
+        Ok(Reference {
+            c,
+            f: column(&exact, |s| s.f.clone()),
+            w: column(&exact, |s| s.w.clone()),
+            m_exact: column(&exact, |s| s.m.clone()),
+            loss: exact.iter().map(|s| s.loss).collect(),
+            f_flow: column(&flow, |s| s.f.clone()),
+            w_flow: column(&flow, |s| s.w.clone()),
+            m_flow: column(&flow, |s| s.m.clone()),
+            f_eval,
+            f_eval_flow,
+            norms,
+            svd,
+        })
+    }
+}
+
+/// ‖A − U diag(s) Vᵀ‖_F / ‖A‖_F.
+pub(crate) fn svd_backward_error(a: &Mat<f64>, svd: &ThinSvd) -> f64 {
+    let us = Mat::<f64>::from_fn(svd.u.nrows(), svd.s.len(), |i, k| svd.u[(i, k)] * svd.s[k]);
+    let rec = &us * svd.v.transpose();
+    let af = a.norm_l2();
+    if af == 0.0 {
+        0.0
+    } else {
+        (a - &rec).norm_l2() / af
+    }
+}
