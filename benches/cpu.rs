@@ -23,9 +23,8 @@ use std::time::Duration;
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use gdshrink::mask;
-use gdshrink::signal::Builtin;
-use gdshrink::spectrum;
+use gdshrink::model::signal::Builtin;
+use gdshrink::spectral;
 use gdshrink::{Activation, Design};
 
 const SIGMA: f64 = 30.0;
@@ -93,13 +92,13 @@ fn bench_svd(c: &mut Criterion) {
     for n in sizes() {
         let a = design(n).matrix();
         g.bench_with_input(BenchmarkId::new("values", n), &a, |b, a| {
-            b.iter(|| black_box(spectrum::singular_values(a.as_ref()).expect("svd")))
+            b.iter(|| black_box(spectral::singular_values(a.as_ref()).expect("svd")))
         });
         g.bench_with_input(BenchmarkId::new("thin", n), &a, |b, a| {
-            b.iter(|| black_box(spectrum::thin_svd(a.as_ref()).expect("svd")))
+            b.iter(|| black_box(spectral::thin_svd(a.as_ref()).expect("svd")))
         });
         g.bench_with_input(BenchmarkId::new("gram", n), &a, |b, a| {
-            b.iter(|| black_box(spectrum::singular_values_gram(a.as_ref()).expect("gram")))
+            b.iter(|| black_box(spectral::singular_values_gram(a.as_ref()).expect("gram")))
         });
     }
     g.finish();
@@ -110,14 +109,14 @@ fn bench_shrink(c: &mut Criterion) {
     tune(&mut g, false);
     for n in sizes() {
         let d = design(n);
-        let svd = spectrum::thin_svd(d.matrix().as_ref()).expect("svd");
-        let y = Builtin::Heavisine.sample(&d.x);
+        let svd = spectral::thin_svd(d.matrix().as_ref()).expect("svd");
+        let y = Builtin::Heavisine.sample(d.x());
         let alpha = 1.0 / (svd.s_max() * svd.s_max());
-        let masks = mask::gd_exact_masks(alpha, &q_values());
+        let masks = spectral::gd_exact_masks(alpha, &q_values());
         let r = svd.s.len() as u64;
         g.throughput(Throughput::Elements(2 * r * NQ as u64 * (2 * n) as u64));
         g.bench_with_input(BenchmarkId::new("gd_exact", n), &masks, |b, masks| {
-            b.iter(|| black_box(mask::shrink(&svd, &y, masks).expect("shrink")))
+            b.iter(|| black_box(spectral::shrink(&svd, &y, masks).expect("shrink")))
         });
     }
     g.finish();

@@ -23,8 +23,9 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use gdshrink::gpu::{self, GpuContext, GpuGdOptions, PreparedGd, Strategy};
-use gdshrink::{Activation, Design, GdBatch};
+use gdshrink::gd::{GdBatch, Problem};
+use gdshrink::gpu::{GpuContext, GpuEngine, GpuGdOptions, GpuOptions, PreparedGd, Strategy};
+use gdshrink::{Activation, Design};
 
 struct Case {
     n: usize,
@@ -57,7 +58,7 @@ fn cases() -> Vec<Case> {
     v
 }
 
-fn prepare(ctx: &GpuContext, c: &Case) -> PreparedGd {
+fn prepare<'c>(ctx: &'c GpuContext, c: &Case) -> PreparedGd<'c> {
     let d = Design::spec(Activation::Tanh)
         .sigma(30.0)
         .n(c.n)
@@ -66,7 +67,8 @@ fn prepare(ctx: &GpuContext, c: &Case) -> PreparedGd {
         .expect("design");
     let y: Vec<Vec<f64>> = (0..c.b)
         .map(|k| {
-            d.x.iter()
+            d.x()
+                .iter()
                 .map(|x| ((1 + k) as f64 * 3.0 * x).sin())
                 .collect()
         })
@@ -78,7 +80,10 @@ fn prepare(ctx: &GpuContext, c: &Case) -> PreparedGd {
         strategy: c.strategy,
         ..Default::default()
     };
-    gpu::prepare_gd(ctx, &d, &batch, &opts).expect("prepare")
+    GpuEngine::new(ctx)
+        .with_options(opts)
+        .prepare(&Problem::from_design(&d), &batch)
+        .expect("prepare")
 }
 
 fn bench_gd(crit: &mut Criterion) {
@@ -86,7 +91,7 @@ fn bench_gd(crit: &mut Criterion) {
         v.parse::<usize>()
             .expect("GDSHRINK_BENCH_OCCUPANCY: a number of workgroups")
     });
-    let opts = gpu::GpuOptions {
+    let opts = GpuOptions {
         occupancy,
         ..Default::default()
     };
@@ -103,7 +108,7 @@ fn bench_gd(crit: &mut Criterion) {
         } else {
             "full"
         },
-        ctx.occupancy
+        gdshrink::gpu::testing::tuning(&ctx).occupancy
     );
     let mut group = crit.benchmark_group("gd_step");
     if quick() {
@@ -127,27 +132,25 @@ fn bench_gd(crit: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter(&id), |bch| {
             bch.iter_custom(|iters| {
                 let t = Instant::now();
-                p.advance(&ctx, iters).expect("advance");
+                p.advance(iters).expect("advance");
                 t.elapsed()
             })
         });
         // Summary: enough steps for ~0.5 s (quick) or ~2 s.
         let target = if quick() { 0.5 } else { 2.0 };
         let t = Instant::now();
-        p.advance(&ctx, 8).expect("advance");
+        p.advance(8).expect("advance");
         let per = t.elapsed().as_secs_f64() / 8.0;
         let steps = ((target / per) as u64).clamp(8, 1 << 20);
         let t = Instant::now();
-        p.advance(&ctx, steps).expect("advance");
+        p.advance(steps).expect("advance");
         let secs = t.elapsed().as_secs_f64();
         let rate = steps as f64 / secs;
         // Host-side cost of recording one chunk of steps (nothing submitted):
         // when this approaches 1/rate, the CPU, not the GPU, sets the pace.
         let k = 1024u64;
         let t = Instant::now();
-        let mut enc = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        let mut enc = p.encoder("bench");
         p.record(&mut enc, k);
         let cmd = enc.finish();
         let encode = t.elapsed().as_secs_f64() / k as f64;
