@@ -134,7 +134,7 @@ fn bench_gd(crit: &mut Criterion) {
                 let t = Instant::now();
                 p.advance(iters).expect("advance");
                 t.elapsed()
-            })
+            });
         });
         // Summary: enough steps for ~0.5 s (quick) or ~2 s.
         let target = if quick() { 0.5 } else { 2.0 };

@@ -294,8 +294,8 @@ mod tests {
             let fx = x.get_arguments().find(|a| a.get_id() == id).unwrap();
             let fy = y.get_arguments().find(|a| a.get_id() == id).unwrap();
             assert_eq!(
-                fx.get_help().map(|h| h.to_string()),
-                fy.get_help().map(|h| h.to_string()),
+                fx.get_help().map(std::string::ToString::to_string),
+                fy.get_help().map(std::string::ToString::to_string),
                 "{id}"
             );
             assert_eq!(fx.get_default_values(), fy.get_default_values(), "{id}");

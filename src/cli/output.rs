@@ -90,7 +90,7 @@ pub fn parse_out_path(s: &str) -> std::result::Result<PathBuf, String> {
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        Some("npy") | Some("csv") => Ok(p),
+        Some("npy" | "csv") => Ok(p),
         _ => Err(format!(
             "'{s}' does not end in .npy or .csv: --out writes a .npy array (rows x columns, f64) or a .csv table with a header"
         )),

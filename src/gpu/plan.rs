@@ -129,7 +129,7 @@ pub(crate) fn plan(
             let per = per_iter_primal.min(per_iter_dual).max(1.0);
             let c = (target / per).clamp(CHECK_EVERY as f64, MAX_CHUNK as f64) as u64;
             // A power of two, so observations fall on round iteration counts.
-            1u64 << (63 - c.leading_zeros())
+            1u64 << c.ilog2()
         }
     };
     let n_cp = batch.checkpoints.len() as f64;

@@ -374,7 +374,7 @@ mod tests {
     #[test]
     fn eval_matches_matrix() {
         let d = lin(Activation::Gelu, 7.0, 11, 6).unwrap();
-        let w: Vec<f64> = (0..6).map(|j| (j as f64).sin()).collect();
+        let w: Vec<f64> = (0..6).map(|j| f64::from(j).sin()).collect();
         let f = d.eval(&w, d.x()).unwrap();
         let a = d.matrix();
         for i in 0..11 {

@@ -332,8 +332,7 @@ pub fn file_row(path: &Path, row: Option<usize>) -> Result<Vec<f64>> {
     let (shape, data, fortran) = if ext == "npy" {
         let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
         let fortran = npyz::NpyFile::new(&bytes[..])
-            .map(|f| f.order() == npyz::Order::Fortran)
-            .unwrap_or(false);
+            .is_ok_and(|f| f.order() == npyz::Order::Fortran);
         let (shape, data) = crate::output::array::read_npy(path)?;
         (shape.iter().map(|&d| d as usize).collect(), data, fortran)
     } else {
@@ -410,7 +409,7 @@ fn read_number_rows(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
             }
         }
     }
-    let cols = rows.first().map(Vec::len).unwrap_or(0);
+    let cols = rows.first().map_or(0, Vec::len);
     if rows.is_empty() || cols == 0 {
         return Err(Error::format(path, "no numbers found"));
     }

@@ -326,7 +326,7 @@ fn segments(s: &Series, xs: Scale, ys: Scale) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
     for (&x, &y) in s.x.iter().zip(&s.y) {
         match (xs.map(x), ys.map(y)) {
-            (Some(a), Some(b)) => out.last_mut().map(|seg| seg.push((a, b))).unwrap_or(()),
+            (Some(a), Some(b)) => out.last_mut().map_or((), |seg| seg.push((a, b))),
             _ => {
                 if out.last().is_some_and(|seg| !seg.is_empty()) {
                     out.push(Vec::new());

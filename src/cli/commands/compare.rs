@@ -67,7 +67,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             }
         })
         .collect();
-    let refs: Vec<&dyn Engine> = engines.iter().map(|b| b.as_ref()).collect();
+    let refs: Vec<&dyn Engine> = engines.iter().map(std::convert::AsRef::as_ref).collect();
 
     let designs: Vec<Design> = if args.sizes.is_empty() {
         vec![args.model.design()?]

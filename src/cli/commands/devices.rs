@@ -91,7 +91,7 @@ fn render(adapters: &[AdapterSummary], env: Option<&str>) -> String {
             a.max_compute_workgroup_size_x.to_string(),
             a.max_compute_invocations_per_workgroup.to_string(),
             a.max_compute_workgroups_per_dimension.to_string(),
-            bytes(a.max_compute_workgroup_storage_size as u64),
+            bytes(u64::from(a.max_compute_workgroup_storage_size)),
             a.max_storage_buffers_per_shader_stage.to_string(),
             a.driver.clone(),
         ]);

@@ -302,7 +302,7 @@ impl Report<'_> {
                     .batch
                     .signal
                     .iter()
-                    .map(|s| s.label())
+                    .map(gdshrink::Signal::label)
                     .collect::<Vec<_>>()
             ),
         );

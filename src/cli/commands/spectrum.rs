@@ -58,41 +58,37 @@ pub fn run(args: &SpectrumArgs) -> Result<()> {
     }
     let sp = spinner(&format!("building A ({n} x {m}) and its spectrum"));
     let a = design.matrix();
-    let (s, engine, matches, us) = match args.vectors {
-        Some(k) => {
-            let svd = spectrum::thin_svd(a.as_ref())?;
-            let ks: Vec<usize> = (0..k).collect();
-            let matches = spectrum::dst_similarity(&svd, &design.x(), &ks)?;
-            let us: Vec<Vec<f64>> = ks
-                .iter()
-                .map(|&k| {
-                    let mut u = svd.u_col(k);
-                    let d = spectrum::dst_basis(&design.x(), k);
-                    let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
-                    if dot < 0.0 {
-                        u.iter_mut().for_each(|v| *v = -*v);
-                    }
-                    u
-                })
-                .collect();
-            (
-                svd.s,
-                "cpu-f64 (faer thin SVD of A)".to_string(),
-                matches,
-                us,
-            )
-        }
-        None => {
-            let s = spectrum::singular_values_with(a.as_ref(), args.method)?;
-            let engine = match args.method {
-                SvdMethod::Direct => "cpu-f64 (faer bidiagonal SVD of A, values only)".to_string(),
-                SvdMethod::Gram => format!(
-                    "cpu-f64 (faer eigenvalues of the {g}x{g} Gram matrix; accurate only above ~1.5e-8 s_max)",
-                    g = r
-                ),
-            };
-            (s, engine, Vec::new(), Vec::new())
-        }
+    let (s, engine, matches, us) = if let Some(k) = args.vectors {
+        let svd = spectrum::thin_svd(a.as_ref())?;
+        let ks: Vec<usize> = (0..k).collect();
+        let matches = spectrum::dst_similarity(&svd, design.x(), &ks)?;
+        let us: Vec<Vec<f64>> = ks
+            .iter()
+            .map(|&k| {
+                let mut u = svd.u_col(k);
+                let d = spectrum::dst_basis(design.x(), k);
+                let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
+                if dot < 0.0 {
+                    u.iter_mut().for_each(|v| *v = -*v);
+                }
+                u
+            })
+            .collect();
+        (
+            svd.s,
+            "cpu-f64 (faer thin SVD of A)".to_string(),
+            matches,
+            us,
+        )
+    } else {
+        let s = spectrum::singular_values_with(a.as_ref(), args.method)?;
+        let engine = match args.method {
+            SvdMethod::Direct => "cpu-f64 (faer bidiagonal SVD of A, values only)".to_string(),
+            SvdMethod::Gram => format!(
+                "cpu-f64 (faer eigenvalues of the {r}x{r} Gram matrix; accurate only above ~1.5e-8 s_max)"
+            ),
+        };
+        (s, engine, Vec::new(), Vec::new())
     };
     sp.finish_and_clear();
     let s_max = s.first().copied().unwrap_or(0.0);

@@ -258,10 +258,10 @@ impl DeviceBatch {
                     continue;
                 }
                 let at = rec.norms + 3 * b;
-                let norm = if data[at + 2] != 0.0 {
-                    f64::NAN
-                } else {
+                let norm = if data[at + 2] == 0.0 {
                     f64::from(data[at]) * f64::from(data[at + 1]).sqrt()
+                } else {
+                    f64::NAN
                 };
                 lp.status[b] = lp.watch[b].observe(rec.q, norm, rec.q == q_max);
             }

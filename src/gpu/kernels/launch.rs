@@ -78,7 +78,7 @@ pub(crate) fn record(enc: &mut wgpu::CommandEncoder, steps: &[&[Dispatch]]) {
         timestamp_writes: None,
     });
     for list in steps {
-        for d in list.iter() {
+        for d in *list {
             d.record(&mut pass);
         }
     }
@@ -514,7 +514,7 @@ pub(crate) fn gram(
             n_red as u32,
             out.cols as u32,
             out_col0 as u32,
-            accumulate as u32,
+            u32::from(accumulate),
             o1_off as u32,
             o2_off as u32,
             ld as u32,

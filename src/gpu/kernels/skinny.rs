@@ -98,11 +98,11 @@ impl SkinnyPlan {
         // Loop iterations per reduction index (no unrolling assumed): the
         // streaming kernel runs the r loop and its RB-column loop; the tiled one
         // its tile loads, the TK×RI×RB multiply-add loops and the Kahan loop.
-        let (ri, rb) = (tile.ri as f64, tile.rb as f64);
+        let (ri, rb) = (f64::from(tile.ri), f64::from(tile.rb));
         let per_index = if direct {
             2.0 + rb + (1.0 + rb) / 16.0
         } else {
-            2.0 + (tile.ti() as f64 + tile.bt() as f64) / 256.0 + ri * (1.0 + rb) + ri * rb / 16.0
+            2.0 + (f64::from(tile.ti()) + f64::from(tile.bt())) / 256.0 + ri * (1.0 + rb) + ri * rb / 16.0
         };
         let max_len = max_reduction(ctx, per_index, 64.0 + 4.0 * ri * rb);
         let spans = op.spans();

@@ -376,8 +376,7 @@ fn claims(cfg: &Config, sp: &Spectra) -> Vec<Claim> {
             let xs: Vec<f64> = (2..=kk).map(|k| k as f64).collect();
             let slope = |act: Activation| {
                 sp.get(act, sigma)
-                    .map(|s| loglog_slope(&xs, &s[2..=kk]))
-                    .unwrap_or(f64::NAN)
+                    .map_or(f64::NAN, |s| loglog_slope(&xs, &s[2..=kk]))
             };
             let (p, ph, pr) = (
                 slope(a),

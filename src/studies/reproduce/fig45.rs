@@ -116,13 +116,13 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
             .copied()
             .filter(|&k| k < svd.rank_bound())
             .collect();
-        let matches = dst_similarity(&svd, &d.x(), &ks)?;
+        let matches = dst_similarity(&svd, d.x(), &ks)?;
         // Sign: positive correlation with d_k, so plots are comparable.
         let u: Vec<Vec<f64>> = ks
             .iter()
             .map(|&k| {
                 let mut v = svd.u_col(k);
-                let dk = dst_basis(&d.x(), k);
+                let dk = dst_basis(d.x(), k);
                 if v.iter().zip(&dk).map(|(a, b)| a * b).sum::<f64>() < 0.0 {
                     v.iter_mut().for_each(|e| *e = -*e);
                 }
@@ -135,7 +135,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
             t.push(format!("u{k}"), v.clone());
         }
         for &k in &ks {
-            t.push(format!("d{k}"), dst_basis(&d.x(), k));
+            t.push(format!("d{k}"), dst_basis(d.x(), k));
         }
         files.push(write_table(out, &format!("{id}/pcs_{a}.csv"), &t)?);
         x_all = d.x().to_vec();
@@ -384,10 +384,10 @@ mod tests {
     fn roughness_separates_staircases_from_sinusoids() {
         let n = 1000;
         let smooth: Vec<f64> = (0..n)
-            .map(|i| (std::f64::consts::PI * 4.5 * i as f64 / n as f64).sin())
+            .map(|i| (std::f64::consts::PI * 4.5 * f64::from(i) / f64::from(n)).sin())
             .collect();
         let stair: Vec<f64> = (0..n)
-            .map(|i| (std::f64::consts::PI * 4.5 * (i / 20 * 20) as f64 / n as f64).sin())
+            .map(|i| (std::f64::consts::PI * 4.5 * f64::from(i / 20 * 20) / f64::from(n)).sin())
             .collect();
         assert!(roughness(&smooth) < 0.05, "{}", roughness(&smooth));
         assert!(

@@ -595,13 +595,13 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
     let mut files = Vec::new();
     for (name, curves) in [("a", &data.a), ("b", &data.b)] {
         let mut tb = Table::new().with("K", ksf.clone());
-        for c in curves.iter() {
+        for c in curves {
             let act = c.activation.name();
             tb.push(format!("{act}_sigma"), c.sigma.clone());
             tb.push(
                 format!("{act}_q"),
                 c.q.iter()
-                    .map(|q| q.map(|v| v as f64).unwrap_or(f64::NAN))
+                    .map(|q| q.map_or(f64::NAN, |v| v as f64))
                     .collect(),
             );
             tb.push(
@@ -642,7 +642,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
         .with("y", y.clone())
         .with(
             "train",
-            (0..data.l).map(|p| ((p % 2) == 0) as u8 as f64).collect(),
+            (0..data.l).map(|p| f64::from(u8::from((p % 2) == 0))).collect(),
         );
     for (i, (_, f)) in data.recon.iter().enumerate() {
         rt.push(format!("recon{i}"), f.clone());
@@ -1037,7 +1037,7 @@ fn claims(cfg: &Config, d: &Fig6Data) -> Vec<Claim> {
     let mut worst = 0.0f64;
     let mut cnt = 0;
     for (cs, is_a) in [(&d.a, true), (&d.b, false)] {
-        for c in cs.iter() {
+        for c in cs {
             for (i, q) in c.q.iter().enumerate() {
                 let Some(q) = q else { continue };
                 if *q < 100 && is_a {

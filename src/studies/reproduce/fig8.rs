@@ -94,7 +94,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
     let ks: Vec<f64> = (1..=k_max).map(|k| k as f64).collect();
     let qcol = |rows: &[QkRow]| -> Vec<f64> {
         rows.iter()
-            .map(|r| r.q.map(|q| q as f64).unwrap_or(f64::NAN))
+            .map(|r| r.q.map_or(f64::NAN, |q| q as f64))
             .collect()
     };
     let mut t = Table::new().with("K", ks.clone());
@@ -186,7 +186,7 @@ fn claims(cfg: &Config, k_max: usize, tables: &[(Activation, Vec<QkRow>)]) -> Ve
         let mut dev_exact = 0.0f64;
         let mut dev_cont = 0.0f64;
         if let Some(rows) = rows {
-            for r in rows.iter() {
+            for r in *rows {
                 let k = r.k;
                 let f = (((2 * k - 1) as f64 * t).sin() / t.sin()).powi(2);
                 if let Some(rs) = r.ratio_sq {

@@ -231,10 +231,10 @@ fn empirical_mask(
         let m_hat = obs.proj[k] / ck;
         let me = refs.m_exact[qi][k];
         let is_res = ck.abs() >= RESOLVE * e_abs && ck != 0.0;
-        let tol_k = if ck != 0.0 {
-            e_abs / ck.abs()
-        } else {
+        let tol_k = if ck == 0.0 {
             f64::INFINITY
+        } else {
+            e_abs / ck.abs()
         };
         if is_res {
             mc.resolved += 1;

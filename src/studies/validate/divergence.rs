@@ -28,36 +28,33 @@ pub(super) fn diverge(
     report.engine = traj.engine.name.clone();
     let predicted = (1.0 - x).abs();
     let status = traj.status.first().cloned().unwrap_or(RunStatus::Ok);
-    let (measured, from, source) = match status {
-        RunStatus::Diverged { iteration, growth } => (
-            Some(growth),
-            Some(iteration),
-            "the engine's residual watch".to_string(),
-        ),
-        _ => {
-            let y_norm = norm(&cfg.study.y);
-            let pts: Vec<(u64, f64)> = traj
-                .checkpoints
-                .iter()
-                .filter_map(|c| {
-                    let r = if c.q == 0 {
-                        y_norm
-                    } else {
-                        (2.0 * c.loss.first().copied()?).sqrt()
-                    };
-                    (r.is_finite() && r > 0.0).then_some((c.q, r))
-                })
-                .collect();
-            match pts.len() {
-                0 | 1 => (None, None, "no two finite checkpoints".to_string()),
-                l => {
-                    let ((q1, r1), (q2, r2)) = (pts[l - 2], pts[l - 1]);
-                    (
-                        Some((r2 / r1).powf(1.0 / (q2 - q1) as f64)),
-                        Some(q1),
-                        format!("||y - A w|| at checkpoints {q1} and {q2}"),
-                    )
-                }
+    let (measured, from, source) = if let RunStatus::Diverged { iteration, growth } = status { (
+        Some(growth),
+        Some(iteration),
+        "the engine's residual watch".to_string(),
+    ) } else {
+        let y_norm = norm(&cfg.study.y);
+        let pts: Vec<(u64, f64)> = traj
+            .checkpoints
+            .iter()
+            .filter_map(|c| {
+                let r = if c.q == 0 {
+                    y_norm
+                } else {
+                    (2.0 * c.loss.first().copied()?).sqrt()
+                };
+                (r.is_finite() && r > 0.0).then_some((c.q, r))
+            })
+            .collect();
+        match pts.len() {
+            0 | 1 => (None, None, "no two finite checkpoints".to_string()),
+            l => {
+                let ((q1, r1), (q2, r2)) = (pts[l - 2], pts[l - 1]);
+                (
+                    Some((r2 / r1).powf(1.0 / (q2 - q1) as f64)),
+                    Some(q1),
+                    format!("||y - A w|| at checkpoints {q1} and {q2}"),
+                )
             }
         }
     };
@@ -77,9 +74,8 @@ pub(super) fn diverge(
         got: measured.unwrap_or(f64::NAN),
         tol: 1.0,
         message: format!(
-            "alpha = {:.6e} is beyond the stability limit 2/s_max^2 = {limit:.6e} (alpha*s_max^2 = {x:.4}): \
-             gradient descent diverges along u_0; {measured_txt}; predicted |1 - alpha*s_max^2| = {predicted:.6}",
-            alpha
+            "alpha = {alpha:.6e} is beyond the stability limit 2/s_max^2 = {limit:.6e} (alpha*s_max^2 = {x:.4}): \
+             gradient descent diverges along u_0; {measured_txt}; predicted |1 - alpha*s_max^2| = {predicted:.6}"
         ),
     });
     report.divergence = Some(DivergenceReport {
