@@ -80,7 +80,7 @@ fn bench_design(c: &mut Criterion) {
         let d = design(n);
         g.throughput(Throughput::Elements((n * n) as u64));
         g.bench_with_input(BenchmarkId::new("tanh", n), &d, |b, d| {
-            b.iter(|| black_box(d.matrix()))
+            b.iter(|| black_box(d.matrix()));
         });
     }
     g.finish();
@@ -92,13 +92,13 @@ fn bench_svd(c: &mut Criterion) {
     for n in sizes() {
         let a = design(n).matrix();
         g.bench_with_input(BenchmarkId::new("values", n), &a, |b, a| {
-            b.iter(|| black_box(spectral::singular_values(a.as_ref()).expect("svd")))
+            b.iter(|| black_box(spectral::singular_values(a.as_ref()).expect("svd")));
         });
         g.bench_with_input(BenchmarkId::new("thin", n), &a, |b, a| {
-            b.iter(|| black_box(spectral::thin_svd(a.as_ref()).expect("svd")))
+            b.iter(|| black_box(spectral::thin_svd(a.as_ref()).expect("svd")));
         });
         g.bench_with_input(BenchmarkId::new("gram", n), &a, |b, a| {
-            b.iter(|| black_box(spectral::singular_values_gram(a.as_ref()).expect("gram")))
+            b.iter(|| black_box(spectral::singular_values_gram(a.as_ref()).expect("gram")));
         });
     }
     g.finish();
@@ -116,7 +116,7 @@ fn bench_shrink(c: &mut Criterion) {
         let r = svd.s.len() as u64;
         g.throughput(Throughput::Elements(2 * r * NQ as u64 * (2 * n) as u64));
         g.bench_with_input(BenchmarkId::new("gd_exact", n), &masks, |b, masks| {
-            b.iter(|| black_box(spectral::shrink(&svd, &y, masks).expect("shrink")))
+            b.iter(|| black_box(spectral::shrink(&svd, &y, masks).expect("shrink")));
         });
     }
     g.finish();

@@ -3,6 +3,7 @@ use gdshrink::gd::{CpuEngine, Engine, GdBatch, NoProgress, Problem, rel_error};
 use gdshrink::spectral::{gd_exact_masks, shrink, thin_svd};
 use gdshrink::{Activation, Design, Signal};
 
+/// Builds a design, predicts GD at three q from one SVD, iterates GD and compares.
 pub fn main() -> gdshrink::Result<()> {
     // f(x) = sum_j w_j tanh(sigma (x - b_j)), sigma = M: N = 64 samples, M = 128 biases on [0, 1].
     let design = Design::spec(Activation::Tanh)
@@ -24,7 +25,9 @@ pub fn main() -> gdshrink::Result<()> {
     let problem = Problem::from_design(&design)
         .with_matrix(a.as_ref())
         .with_s_max(svd.s_max());
-    let gd = CpuEngine.run(&problem, &batch, &NoProgress)?.into_result()?;
+    let gd = CpuEngine
+        .run(&problem, &batch, &NoProgress)?
+        .into_result()?;
     for (cp, solution) in gd.checkpoints.iter().zip(&closed) {
         let err = rel_error(&cp.f[0], &solution.f);
         println!(

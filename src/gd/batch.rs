@@ -90,10 +90,10 @@ impl GdBatch {
                 "at least one iteration count",
             ));
         }
-        if let Some(w) = self.checkpoints.windows(2).find(|w| w[0] >= w[1]) {
+        if let Some(&[a, b]) = self.checkpoints.windows(2).find(|w| w[0] >= w[1]) {
             return Err(Error::invalid(
                 "q",
-                format!("{} followed by {}", w[0], w[1]),
+                format!("{a} followed by {b}"),
                 "strictly increasing iteration counts",
             ));
         }

@@ -133,7 +133,12 @@ fn iterate(
             }
         }
         if batch.checkpoints[next_cp] == q {
-            checkpoints.push(record(q, batch, &y, &r, &w, a_eval, &status));
+            let state = State {
+                y: &y,
+                r: &r,
+                w: &w,
+            };
+            checkpoints.push(state.record(q, batch, a_eval, &status));
             next_cp += 1;
             if next_cp == batch.checkpoints.len() {
                 break;
@@ -166,57 +171,68 @@ fn iterate(
     })
 }
 
-fn record(
-    q: u64,
-    batch: &GdBatch,
-    y: &Mat<f64>,
-    r: &Mat<f64>,
-    w: &Mat<f64>,
-    a_eval: Option<MatRef<'_, f64>>,
-    status: &[RunStatus],
-) -> Checkpoint {
-    let nb = batch.runs();
-    let dead = |b: usize| !status[b].is_ok();
-    let col = |mat: &Mat<f64>, b: usize| -> Vec<f64> {
-        if dead(b) {
-            vec![f64::NAN; mat.nrows()]
-        } else {
-            mat.col(b).iter().copied().collect()
+/// The iteration's matrices at one q: targets Y, residuals R = Y − A W, weights W
+/// (one column per run).
+struct State<'a> {
+    y: &'a Mat<f64>,
+    r: &'a Mat<f64>,
+    w: &'a Mat<f64>,
+}
+
+impl State<'_> {
+    /// The checkpoint at q: f = Y − R, the loss, and (when asked) w and f on the
+    /// evaluation grid; runs that failed are NaN.
+    fn record(
+        &self,
+        q: u64,
+        batch: &GdBatch,
+        a_eval: Option<MatRef<'_, f64>>,
+        status: &[RunStatus],
+    ) -> Checkpoint {
+        let State { y, r, w } = *self;
+        let nb = batch.runs();
+        let dead = |b: usize| !status[b].is_ok();
+        let col = |mat: &Mat<f64>, b: usize| -> Vec<f64> {
+            if dead(b) {
+                vec![f64::NAN; mat.nrows()]
+            } else {
+                mat.col(b).iter().copied().collect()
+            }
+        };
+        let f: Vec<Vec<f64>> = (0..nb)
+            .map(|b| {
+                if dead(b) {
+                    vec![f64::NAN; y.nrows()]
+                } else {
+                    y.col(b)
+                        .iter()
+                        .zip(r.col(b).iter())
+                        .map(|(yi, ri)| yi - ri)
+                        .collect()
+                }
+            })
+            .collect();
+        let loss = (0..nb)
+            .map(|b| {
+                if dead(b) {
+                    f64::NAN
+                } else {
+                    half_sq_residual(&batch.y[b], &f[b])
+                }
+            })
+            .collect();
+        let w_rec = batch.record_w.then(|| (0..nb).map(|b| col(w, b)).collect());
+        let f_eval = a_eval.filter(|_| batch.eval_points.is_some()).map(|ae| {
+            let fe = ae * w;
+            (0..nb).map(|b| col(&fe, b)).collect()
+        });
+        Checkpoint {
+            q,
+            f,
+            loss,
+            w: w_rec,
+            f_eval,
         }
-    };
-    let f: Vec<Vec<f64>> = (0..nb)
-        .map(|b| {
-            if dead(b) {
-                vec![f64::NAN; y.nrows()]
-            } else {
-                y.col(b)
-                    .iter()
-                    .zip(r.col(b).iter())
-                    .map(|(yi, ri)| yi - ri)
-                    .collect()
-            }
-        })
-        .collect();
-    let loss = (0..nb)
-        .map(|b| {
-            if dead(b) {
-                f64::NAN
-            } else {
-                half_sq_residual(&batch.y[b], &f[b])
-            }
-        })
-        .collect();
-    let w_rec = batch.record_w.then(|| (0..nb).map(|b| col(w, b)).collect());
-    let f_eval = a_eval.filter(|_| batch.eval_points.is_some()).map(|ae| {
-        let fe = ae * w;
-        (0..nb).map(|b| col(&fe, b)).collect()
-    });
-    Checkpoint {
-        q,
-        f,
-        loss,
-        w: w_rec,
-        f_eval,
     }
 }
 

@@ -91,7 +91,7 @@ impl LearningRate {
     #[must_use]
     pub fn rule(self) -> String {
         match self {
-            LearningRate::OverSmax2(c) if c == 1.0 => "1/s_max^2".into(),
+            LearningRate::OverSmax2(1.0) => "1/s_max^2".into(),
             LearningRate::OverSmax2(c) => format!("{c}/s_max^2"),
             LearningRate::Value(_) => "given".into(),
             LearningRate::Nt(_) => "nt: alpha = eta/N".into(),

@@ -124,7 +124,12 @@ impl<'c> GpuEngine<'c> {
 
     /// The strategy, memory and flop plan this engine would use for `batch`.
     pub fn plan(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<Plan> {
-        plan::plan(self.ctx, Self::design(problem)?, batch, &self.options)
+        Ok(plan::plan(
+            self.ctx,
+            Self::design(problem)?,
+            batch,
+            &self.options,
+        ))
     }
 
     /// Validates and prepares `batch` on the device (see [`PreparedGd`]); the
@@ -132,7 +137,7 @@ impl<'c> GpuEngine<'c> {
     pub fn prepare(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<PreparedGd<'c>> {
         let design = Self::design(problem)?;
         batch.validate(design.n(), design.m(), problem.s_max())?;
-        let plan = plan::plan(self.ctx, design, batch, &self.options)?;
+        let plan = plan::plan(self.ctx, design, batch, &self.options);
         let batch_dev = DeviceBatch::build(self.ctx, design, batch, &plan)?;
         let mut enc = self.encoder("gd set-up");
         launch::record(&mut enc, &[batch_dev.init()]);
@@ -183,7 +188,7 @@ impl Engine for GpuEngine<'_> {
     ) -> Result<Trajectory> {
         let design = Self::design(problem)?;
         batch.validate(design.n(), design.m(), problem.s_max())?;
-        let plan = plan::plan(self.ctx, design, batch, &self.options)?;
+        let plan = plan::plan(self.ctx, design, batch, &self.options);
         let dev = DeviceBatch::build(self.ctx, design, batch, &plan)?;
         let mut info = self.info();
         info.name = dev.name().to_string();

@@ -17,8 +17,10 @@
 //! holds the two together on lavapipe, kernel by kernel; the error model of
 //! the f32 engine is [`crate::precision`].
 
+mod adapter;
 mod batch;
 pub mod context;
+mod device;
 mod engine;
 pub(crate) mod kernels;
 pub mod plan;
@@ -26,7 +28,8 @@ pub mod plan;
 pub mod testing;
 
 pub use crate::gd::Strategy;
-pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, GpuOptions, list_adapters};
+pub use adapter::{ADAPTER_ENV, AdapterSummary, list_adapters};
+pub use context::{GpuContext, GpuOptions};
 pub use engine::{GpuEngine, GpuGdOptions, PreparedGd};
 pub use kernels::design::{design_matrix, design_matrix_f64, eval_activation};
 pub use plan::{DualSpace, Plan};

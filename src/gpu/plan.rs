@@ -106,7 +106,7 @@ pub(crate) fn plan(
     design: &Design,
     batch: &GdBatch,
     opts: &GpuGdOptions,
-) -> Result<Plan> {
+) -> Plan {
     let (n, m) = (design.n() as f64, design.m() as f64);
     let nb = batch.runs().max(1) as f64;
     let e = batch.eval_points.as_ref().map_or(0, Vec::len) as f64;
@@ -213,7 +213,7 @@ pub(crate) fn plan(
         (Strategy::Dual, false) => (per_iter_dual, 4.0 * d * d + state(m, 4.0)),
         _ => (per_iter_free, state(n, 2.0) + state(m, 3.0)),
     };
-    Ok(Plan {
+    Plan {
         step_flops,
         step_bytes,
         strategy,
@@ -227,7 +227,7 @@ pub(crate) fn plan(
         chunk,
         costs,
         reason,
-    })
+    }
 }
 
 /// Rows per block shared by A (N×M) and K (N×N), so K's blocks line up with A's.

@@ -5,7 +5,7 @@
 
 use super::GpuContext;
 use super::kernels::launch::{self, Blocked, Dummies, Finish, Operand};
-use super::kernels::skinny::SkinnyPlan;
+use super::kernels::skinny::{ProductEnv, SkinnyPlan};
 use crate::error::{Error, Result};
 use crate::model::Activation;
 use crate::precision::twin::RowMajor;
@@ -62,12 +62,18 @@ pub fn skinny(
     let op = Operand::Stored(&blk);
     let n_out = if transposed { m.cols } else { m.rows };
     let cap = (ctx.max_binding / 4) as usize;
-    let plan = SkinnyPlan::new(ctx, &op, transposed, nb, ctx.occupancy, cap);
+    let plan = SkinnyPlan::new(ctx, &op, transposed, nb, cap);
     let xs = launch::upload(ctx, KERNEL, "X", x)?;
     let len = plan.partial_len().max(plan.slots * n_out * nb);
     let partial = launch::zeros(ctx, KERNEL, "partial sums", len)?;
     let dummies = Dummies::new(ctx, KERNEL)?;
-    let launches = plan.realize(ctx, Activation::Relu, &op, &xs, &partial, &dummies, None)?;
+    let env = ProductEnv {
+        ctx,
+        act: Activation::Relu,
+        partial: &partial,
+        dummies: &dummies,
+    };
+    let launches = plan.realize(&env, &op, &xs, None)?;
     run(ctx, &launches)?;
     let split = plan.split_lens().first().copied().unwrap_or(0);
     Ok((
@@ -143,8 +149,8 @@ pub fn finish(ctx: &GpuContext, case: &FinishCase<'_>) -> Result<(Vec<f32>, Opti
 pub fn gram(ctx: &GpuContext, a: RowMajor<'_>, transposed: bool) -> Result<Vec<f32>> {
     let blk = Blocked::upload(ctx, KERNEL, "A", a.data, (a.rows, a.cols))?;
     let d = if transposed { a.cols } else { a.rows };
-    let out = Blocked::zeros(ctx, KERNEL, "K or G", d, d, d)?;
-    let launches = launch::gram(
+    let out = Blocked::zeros(ctx, (KERNEL, "K or G"), (d, d), d)?;
+    let launches = super::kernels::gram::gram(
         ctx,
         Activation::Relu,
         &Operand::Stored(&blk),

@@ -331,8 +331,8 @@ pub fn file_row(path: &Path, row: Option<usize>) -> Result<Vec<f64>> {
         .to_ascii_lowercase();
     let (shape, data, fortran) = if ext == "npy" {
         let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-        let fortran = npyz::NpyFile::new(&bytes[..])
-            .is_ok_and(|f| f.order() == npyz::Order::Fortran);
+        let fortran =
+            npyz::NpyFile::new(&bytes[..]).is_ok_and(|f| f.order() == npyz::Order::Fortran);
         let (shape, data) = crate::output::array::read_npy(path)?;
         (shape.iter().map(|&d| d as usize).collect(), data, fortran)
     } else {
@@ -400,7 +400,7 @@ fn read_number_rows(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
             cells.iter().map(|t| t.parse::<f64>()).collect();
         match parsed {
             Ok(v) => rows.push(v),
-            Err(_) if rows.is_empty() && i == 0 => continue, // header
+            Err(_) if rows.is_empty() && i == 0 => {} // a header line
             Err(_) => {
                 return Err(Error::format(
                     path,

@@ -30,6 +30,7 @@ impl Table {
     }
 
     /// Appends a column (builder style). Shorter columns are padded with NaN on write.
+    #[must_use]
     pub fn with(mut self, name: impl Into<String>, col: Vec<f64>) -> Self {
         self.push(name, col);
         self
@@ -228,7 +229,7 @@ fn read_csv_column(path: &Path) -> Result<Vec<f64>> {
         }
         match first.parse::<f64>() {
             Ok(v) => out.push(v),
-            Err(_) if line == 0 => continue, // header
+            Err(_) if line == 0 => {} // a header line
             Err(_) => {
                 return Err(Error::format(
                     path,

@@ -12,6 +12,8 @@
 //! print!("{}", t.render());
 //! ```
 
+use std::fmt::Write as _;
+
 /// Cells that count as numeric for alignment even though they do not parse.
 const PLACEHOLDERS: [&str; 5] = ["unreachable", "nan", "-", "inf", "-inf"];
 
@@ -137,7 +139,7 @@ impl TextTable {
         let headers: Vec<String> = (0..n)
             .map(|c| esc(self.headers.get(c).map_or("", String::as_str)))
             .collect();
-        out.push_str(&format!("| {} |\n", headers.join(" | ")));
+        let _ = writeln!(out, "| {} |", headers.join(" | "));
         let rule: Vec<&str> = align
             .iter()
             .map(|a| match a {
@@ -145,10 +147,10 @@ impl TextTable {
                 Align::Right => "---:",
             })
             .collect();
-        out.push_str(&format!("|{}|\n", rule.join("|")));
+        let _ = writeln!(out, "|{}|", rule.join("|"));
         for r in 0..self.rows.len() {
             let cells: Vec<String> = (0..n).map(|c| esc(self.cell(r, c))).collect();
-            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
         out
     }

@@ -51,6 +51,22 @@ fn sum_coefficient(x: f64, alpha: f64, q: u64) -> f64 {
     }
 }
 
+/// One GD run from w₀ = 0: the design, its evaluation grid, the target, α
+/// and the checkpoints.
+#[derive(Clone, Copy, Debug)]
+pub struct GdRun<'a> {
+    /// The network.
+    pub design: &'a Design,
+    /// Evaluation grid.
+    pub eval_points: &'a [f64],
+    /// Target at the samples.
+    pub y: &'a [f64],
+    /// Learning rate.
+    pub alpha: f64,
+    /// Checkpoints q.
+    pub qs: &'a [u64],
+}
+
 /// Reference values the Gram effect is measured against, one vector per q.
 #[derive(Clone, Copy, Debug)]
 pub struct RefStates<'a> {
@@ -69,14 +85,14 @@ pub struct RefStates<'a> {
 /// * M < N: G̃ = fl₃₂(ÃᵀÃ), h̃ = fl₃₂(Ãᵀy); w_q = α Σ_{t<q} (I − αG̃)^t h̃, f = Ã w;
 ///
 /// in both, f_e = Ã_e w, with Ã, Ã_e the f32 kernels' matrices ([`twin::design_matrix`]).
-pub fn gram_effect(
-    design: &Design,
-    eval_points: &[f64],
-    y: &[f64],
-    alpha: f64,
-    qs: &[u64],
-    refs: RefStates<'_>,
-) -> Result<Vec<GramTerms>> {
+pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms>> {
+    let GdRun {
+        design,
+        eval_points,
+        y,
+        alpha,
+        qs,
+    } = *run;
     let a = twin::design_matrix(design, design.x());
     let ae = twin::design_matrix(design, eval_points);
     let (n, m) = (a.nrows(), a.ncols());

@@ -63,9 +63,9 @@ pub mod twin;
 pub use bounds::{
     ETA_C, ETA_FLOOR, PRODUCT_ULPS, U32, eta_tolerance, f_tolerance, nu, w_tolerance, z_deta,
 };
-pub use gram::{GramTerms, RefStates, gram_effect};
+pub use gram::{GdRun, GramTerms, RefStates, gram_effect};
 pub use model::{
-    C_ETA, ErrorModel, ModelInputs, NORM_RTOL, RESOLVE, RefNorms, Rounding, SAFETY,
+    Arithmetic, C_ETA, ErrorModel, ModelInputs, NORM_RTOL, RESOLVE, RefNorms, Rounding, SAFETY,
     SpaceTolerances, Tolerance, abs_product_norm, f32_rounding,
 };
 pub use residual::{residual_norm_sums, residual_sum_norm};

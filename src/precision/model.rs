@@ -164,27 +164,40 @@ pub struct ModelInputs {
     pub svd_backward_error: f64,
 }
 
+/// How an engine computes: what the model's terms depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arithmetic {
+    /// Floating-point format.
+    pub precision: Precision,
+    /// How the operator is held.
+    pub operator: Operator,
+    /// How the products sum.
+    pub summation: Summation,
+}
+
 impl ErrorModel {
-    /// The model for an engine. `rounding` / `rounding_eval` are the f32
-    /// kernels' matrix errors at the samples and on the evaluation grid
-    /// ([`f32_rounding`]); they are ignored for [`Operator::ExactF64`].
+    /// The model for an engine. `rounding` holds the f32 kernels' matrix
+    /// errors at the samples and on the evaluation grid ([`f32_rounding`]);
+    /// it is ignored for [`Operator::ExactF64`].
     pub fn new(
-        precision: Precision,
-        operator: Operator,
-        summation: Summation,
+        arith: Arithmetic,
         inputs: ModelInputs,
-        rounding: Option<Rounding>,
-        rounding_eval: Option<Rounding>,
+        rounding: Option<(Rounding, Rounding)>,
         safety: f64,
     ) -> Self {
+        let Arithmetic {
+            precision,
+            operator,
+            summation,
+        } = arith;
         let u = precision.unit_roundoff();
         let (e_svd, a_fro) = (inputs.svd_backward_error, inputs.a_fro);
-        let (eps_a, eps_a_eval, delta_a_two) = match (operator, rounding, rounding_eval) {
-            (Operator::ExactF64, _, _) | (_, None, _) | (_, _, None) => {
+        let (eps_a, eps_a_eval, delta_a_two) = match (operator, rounding) {
+            (Operator::ExactF64, _) | (_, None) => {
                 let e = e_svd.max(u);
                 (e, e, e * a_fro)
             }
-            (_, Some(r), Some(re)) => {
+            (_, Some((r, re))) => {
                 let eta = C_ETA * u;
                 (
                     r.rel_fro + eta + e_svd,

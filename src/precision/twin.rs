@@ -151,7 +151,7 @@ pub fn skinny(
 /// Kahan compensation in slot order), for `len` elements per slot.
 #[must_use]
 pub fn finish(partial: &[f32], len: usize, y: Option<(&[f32], f32)>, c_p: f32) -> Vec<f32> {
-    let slots = if len == 0 { 0 } else { partial.len() / len };
+    let slots = partial.len().checked_div(len).unwrap_or(0);
     (0..len)
         .map(|idx| {
             let sc = (0..slots).fold((0.0f32, 0.0f32), |sc, k| kahan(sc, partial[k * len + idx]));

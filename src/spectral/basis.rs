@@ -109,7 +109,9 @@ fn orthonormalize(vs: &[Vec<f64>]) -> Vec<Vec<f64>> {
         }
         let n = norm(&v);
         if n > 1e-12 {
-            v.iter_mut().for_each(|a| *a /= n);
+            for a in &mut v {
+                *a /= n;
+            }
             out.push(v);
         }
     }

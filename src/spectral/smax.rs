@@ -62,7 +62,9 @@ pub fn largest_singular_value_to(a: MatRef<'_, f64>, rtol: f64) -> Result<f64> {
         if alpha == 0.0 {
             break;
         }
-        u.iter_mut().for_each(|x| *x /= alpha);
+        for x in &mut u {
+            *x /= alpha;
+        }
         let um = Mat::<f64>::from_fn(n, 1, |i, _| u[i]);
         let mut w: Vec<f64> = (a.transpose() * &um).col(0).iter().copied().collect();
         w.iter_mut().zip(&v).for_each(|(x, y)| *x -= alpha * y);
@@ -102,7 +104,9 @@ pub fn largest_singular_value_to(a: MatRef<'_, f64>, rtol: f64) -> Result<f64> {
 fn normalize(v: &mut [f64]) {
     let n = norm(v);
     if n > 0.0 {
-        v.iter_mut().for_each(|x| *x /= n);
+        for x in v.iter_mut() {
+            *x /= n;
+        }
     }
 }
 

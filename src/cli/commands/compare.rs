@@ -188,57 +188,66 @@ fn render(reports: &[CompareReport]) -> String {
             o,
             "  err: ||f_q - gd_exact|| / ||gd_exact|| at the samples; PCA/ridge 'vs GD' likewise; fit: ||y - f|| / ||y||"
         );
-        for en in &r.engines {
-            // An automatic strategy may change with q: say which ran where.
-            let mut per: Vec<(String, Vec<u64>)> = Vec::new();
-            for row in &en.rows {
-                let st = row.strategy.to_string();
-                match per.last_mut() {
-                    Some((name, qs)) if *name == st => qs.push(row.q),
-                    _ => per.push((st, vec![row.q])),
-                }
-            }
-            if per.len() > 1 {
-                let parts: Vec<String> = per
-                    .iter()
-                    .map(|(n, qs)| format!("{n} at q = {qs:?}"))
-                    .collect();
-                let _ = writeln!(
-                    o,
-                    "  {}: strategy chosen per q: {}",
-                    en.engine.split_whitespace().next().unwrap_or("gd"),
-                    parts.join(", ")
-                );
-            }
-        }
-        for en in &r.engines {
-            let x = &en.crossover;
-            let verdict = match x.q_star {
-                Some(q) if q <= 0.0 => "the closed form is faster at every q".to_string(),
-                Some(q) => format!(
-                    "the closed form is faster for q >= {:.0}{}",
-                    q.ceil(),
-                    if x.extrapolated {
-                        " (extrapolated beyond the measured q)"
-                    } else {
-                        ""
-                    }
-                ),
-                None => "no crossover (GD time does not grow with q here)".into(),
-            };
-            let _ = writeln!(
-                o,
-                "  crossover vs {}: {verdict}; crossing segment t(q) = {} + {} * q; first measured win: {}",
-                en.engine.split_whitespace().next().unwrap_or("gd"),
-                secs(x.setup_seconds),
-                secs(x.seconds_per_iteration),
-                x.first_measured_win
-                    .map_or("none".into(), |q| format!("q = {q}"))
-            );
-        }
+        strategy_lines(&mut o, r);
+        crossover_lines(&mut o, r);
         let _ = writeln!(o);
     }
     o
+}
+
+/// An automatic strategy may change with q: say which ran where.
+fn strategy_lines(o: &mut String, r: &CompareReport) {
+    for en in &r.engines {
+        let mut per: Vec<(String, Vec<u64>)> = Vec::new();
+        for row in &en.rows {
+            let st = row.strategy.to_string();
+            match per.last_mut() {
+                Some((name, qs)) if *name == st => qs.push(row.q),
+                _ => per.push((st, vec![row.q])),
+            }
+        }
+        if per.len() > 1 {
+            let parts: Vec<String> = per
+                .iter()
+                .map(|(n, qs)| format!("{n} at q = {qs:?}"))
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {}: strategy chosen per q: {}",
+                en.engine.split_whitespace().next().unwrap_or("gd"),
+                parts.join(", ")
+            );
+        }
+    }
+}
+
+/// Where the closed form overtakes each engine.
+fn crossover_lines(o: &mut String, r: &CompareReport) {
+    for en in &r.engines {
+        let x = &en.crossover;
+        let verdict = match x.q_star {
+            Some(q) if q <= 0.0 => "the closed form is faster at every q".to_string(),
+            Some(q) => format!(
+                "the closed form is faster for q >= {:.0}{}",
+                q.ceil(),
+                if x.extrapolated {
+                    " (extrapolated beyond the measured q)"
+                } else {
+                    ""
+                }
+            ),
+            None => "no crossover (GD time does not grow with q here)".into(),
+        };
+        let _ = writeln!(
+            o,
+            "  crossover vs {}: {verdict}; crossing segment t(q) = {} + {} * q; first measured win: {}",
+            en.engine.split_whitespace().next().unwrap_or("gd"),
+            secs(x.setup_seconds),
+            secs(x.seconds_per_iteration),
+            x.first_measured_win
+                .map_or("none".into(), |q| format!("q = {q}"))
+        );
+    }
 }
 
 fn table(reports: &[CompareReport]) -> Table {

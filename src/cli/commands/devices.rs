@@ -23,7 +23,7 @@ const ENGINE: &str = "wgpu adapter enumeration";
 /// Runs the command.
 pub fn run(args: &DevicesArgs) -> Result<()> {
     let adapters = gpu::list_adapters();
-    let env = std::env::var(gpu::context::ADAPTER_ENV).ok();
+    let env = std::env::var(gpu::ADAPTER_ENV).ok();
     if adapters.is_empty() {
         bail!(
             "no GPU adapter found by wgpu. Without a GPU install Mesa's software Vulkan driver \
@@ -34,7 +34,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
     if args.json {
         let mut j = base_json("devices", ENGINE);
         j.insert("adapters".into(), json!(adapters));
-        j.insert("adapter_env".into(), json!(gpu::context::ADAPTER_ENV));
+        j.insert("adapter_env".into(), json!(gpu::ADAPTER_ENV));
         j.insert("adapter_env_value".into(), json!(env));
         println!("{}", serde_json::to_string(&Value::Object(j))?);
         return Ok(());
@@ -50,7 +50,7 @@ fn render(adapters: &[AdapterSummary], env: Option<&str>) -> String {
         &format!(
             "{} adapter(s); choose one with --adapter INDEX|NAME or {}={}",
             adapters.len(),
-            gpu::context::ADAPTER_ENV,
+            gpu::ADAPTER_ENV,
             env.unwrap_or("(unset: best hardware adapter, then software)")
         ),
     );

@@ -15,6 +15,7 @@
 //! * P rows (with `--eval-points P`): `x_eval`, `feval_r{b}_q{q}`;
 //! * one row per checkpoint: `q`, `loss_r{b}` per run.
 
+use std::fmt::Write as _;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
@@ -210,9 +211,10 @@ impl Report<'_> {
         let n = self.design.n();
         let mut what = self.args.model.line(self.design);
         if let Some(ctx) = self.ctx {
-            what.push_str(&format!("\nadapter: {}", ctx.describe()));
+            let _ = write!(what, "\nadapter: {}", ctx.describe());
         }
-        what.push_str(&format!(
+        let _ = write!(
+            what,
             "\ns_max = {}, stability limit 2/s_max^2 = {}; {} run(s) (signal x alpha, signal-major), time {:.3} s{}",
             num(self.s_max),
             num(2.0 / (self.s_max * self.s_max)),
@@ -222,7 +224,7 @@ impl Report<'_> {
                 Some(c) if c.is_software() => " (software adapter: says nothing about a GPU)",
                 _ => "",
             }
-        ));
+        );
         let mut out = header("gd", &self.traj.engine.name, &what);
         let mut t = TextTable::new([
             "run",

@@ -46,6 +46,34 @@ struct Column {
 
 /// Runs the command.
 pub fn run(args: &QkArgs) -> Result<()> {
+    let (cols, (n, m)) = columns(args)?;
+    let sigma_text = match args.model.shape.sigma {
+        Sigma::Width => format!("sigma = M = {m}"),
+        Sigma::Value(v) => format!("sigma = {v}"),
+    };
+    let human = human(args, &cols, (n, m), &sigma_text);
+    let mut j = base_json("qk", ENGINE);
+    j.insert("sigma_rule".into(), json!(sigma_text));
+    j.insert("n".into(), json!(n));
+    j.insert("m".into(), json!(m));
+    j.insert("grid".into(), json!(args.model.shape.grid.label()));
+    j.insert(
+        "bias_grid".into(),
+        json!(args.model.shape.bias_grid.label()),
+    );
+    j.insert("k".into(), json!((1..=args.k_max).collect::<Vec<_>>()));
+    j.insert(
+        "activations".into(),
+        Value::Array(cols.iter().map(Column::json).collect()),
+    );
+    args.output
+        .emit(&human, &Value::Object(j), &table(args.k_max, &cols))
+}
+
+const ENGINE: &str = "cpu-f64 (faer bidiagonal SVD of A, values only)";
+
+/// The q(K) column of every activation, and (N, M).
+fn columns(args: &QkArgs) -> Result<(Vec<Column>, (usize, usize))> {
     let acts = &args.model.activation.0;
     let pb = progress_bar(acts.len() as u64, "singular values");
     let mut cols: Vec<Column> = Vec::new();
@@ -75,33 +103,26 @@ pub fn run(args: &QkArgs) -> Result<()> {
         pb.inc(1);
     }
     pb.finish_and_clear();
-    let (n, m) = dims;
-    let engine = "cpu-f64 (faer bidiagonal SVD of A, values only)";
+    Ok((cols, dims))
+}
+
+fn human(args: &QkArgs, cols: &[Column], (n, m): (usize, usize), sigma_text: &str) -> String {
     let grids = format!(
         "grid = {}, bias grid = {}",
         args.model.shape.grid.label(),
         args.model.shape.bias_grid.label()
     );
-    let sigma_text = match args.model.shape.sigma {
-        Sigma::Width => format!("sigma = M = {m}"),
-        Sigma::Value(v) => format!("sigma = {v}"),
-    };
-
-    // --- human
+    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
     let mut human = header(
         "qk",
-        engine,
+        ENGINE,
         &format!(
             "networks: {}; {sigma_text}, N = {n}, M = {m}, {grids}",
-            cols.iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            names.join(", ")
         ),
     );
     let show_q = |r: &QkRow| r.q.map_or("unreachable".to_string(), |q| q.to_string());
-    if cols.len() == 1 {
-        let c = &cols[0];
+    if let [c] = cols {
         let mut t = TextTable::new(["K", "q(K)", "(s_0/s_(K-1))^2", "s_(K-1)/s_0"]);
         for r in &c.rows {
             t.row([
@@ -130,44 +151,30 @@ pub fn run(args: &QkArgs) -> Result<()> {
         "q(K) = ceil((s_0/s_(K-1))^2 (1 - 1e-9)) at alpha = 1/s_max^2, eps = 1/e (Eq. 17, with the square);\n\
          unreachable: s_(K-1) <= max(N,M)*eps_mach*s_0, numerically zero\n",
     );
+    human
+}
 
-    // --- JSON
-    let mut j = base_json("qk", engine);
-    j.insert("sigma_rule".into(), json!(sigma_text));
-    j.insert("n".into(), json!(n));
-    j.insert("m".into(), json!(m));
-    j.insert("grid".into(), json!(args.model.shape.grid.label()));
-    j.insert(
-        "bias_grid".into(),
-        json!(args.model.shape.bias_grid.label()),
-    );
-    j.insert("k".into(), json!((1..=args.k_max).collect::<Vec<_>>()));
-    j.insert(
-        "activations".into(),
-        Value::Array(
-            cols.iter()
-                .map(|c| {
-                    let mut o = Map::new();
-                    o.insert("activation".into(), json!(c.name));
-                    o.insert("sigma".into(), json!(c.sigma));
-                    o.insert("s_max".into(), json!(c.s_max));
-                    o.insert(
-                        "q".into(),
-                        json!(c.rows.iter().map(|r| r.q).collect::<Vec<_>>()),
-                    );
-                    o.insert(
-                        "ratio_sq".into(),
-                        json!(c.rows.iter().map(|r| r.ratio_sq).collect::<Vec<_>>()),
-                    );
-                    Value::Object(o)
-                })
-                .collect(),
-        ),
-    );
+impl Column {
+    fn json(&self) -> Value {
+        let mut o = Map::new();
+        o.insert("activation".into(), json!(self.name));
+        o.insert("sigma".into(), json!(self.sigma));
+        o.insert("s_max".into(), json!(self.s_max));
+        o.insert(
+            "q".into(),
+            json!(self.rows.iter().map(|r| r.q).collect::<Vec<_>>()),
+        );
+        o.insert(
+            "ratio_sq".into(),
+            json!(self.rows.iter().map(|r| r.ratio_sq).collect::<Vec<_>>()),
+        );
+        Value::Object(o)
+    }
+}
 
-    // --- file
-    let mut table = Table::new().with("K", (1..=args.k_max).map(|k| k as f64).collect());
-    for c in &cols {
+fn table(k_max: usize, cols: &[Column]) -> Table {
+    let mut table = Table::new().with("K", (1..=k_max).map(|k| k as f64).collect());
+    for c in cols {
         table.push(
             format!("q_{}", c.name),
             c.rows
@@ -183,5 +190,5 @@ pub fn run(args: &QkArgs) -> Result<()> {
                 .collect(),
         );
     }
-    args.output.emit(&human, &Value::Object(j), &table)
+    table
 }

@@ -20,6 +20,7 @@ use crate::args::parse_lib;
 
 /// Flags of `gdshrink reproduce`.
 #[derive(Args, Debug)]
+#[allow(clippy::struct_excessive_bools)] // one bool per on/off flag, as clap reads them
 pub struct ReproduceArgs {
     /// Figures to run, comma-separated: fig2,fig3,fig4,fig5,fig6,fig7,fig8,fig9 (default: all).
     #[arg(long, value_name = "LIST", default_value = "all", value_parser = parse_only)]

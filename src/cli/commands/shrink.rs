@@ -15,6 +15,8 @@
 //!
 //! where `{mask}` is `ridge_{λ}`, `pca_k{K}` or `pca_kappa{κ}`.
 
+use std::fmt::Write as _;
+
 use anyhow::{Result, bail};
 use clap::Args;
 use gdshrink::gd::{half_sq_residual, nt_from_alpha, rel_error};
@@ -231,12 +233,13 @@ impl Solved<'_> {
             ]);
         }
         human.push_str(&t.render());
-        human.push_str(&format!(
+        let _ = write!(
+            human,
             "loss = 1/2 ||y - f_q||^2 (at q = 0: {}); gap f = ||f_flow - f_exact|| / ||f_exact|| at the samples,\n\
              gap w the same in weight space; kept = #components with mask >= 1 - 1/e (of {})\n",
             num(half_sq_residual(&self.y, &vec![0.0; n])),
             self.svd.s.len()
-        ));
+        );
         if !self.extras.is_empty() {
             human.push('\n');
             let mut t = TextTable::new(["mask", "loss", "kept"]);

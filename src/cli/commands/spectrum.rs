@@ -8,8 +8,11 @@
 //!   ⟨u_k, d_k⟩ ≥ 0), and K rows: `component`, `abs_cos_dst`, `best_j`,
 //!   `best_abs_cos`, `pair_projection`.
 
+use std::fmt::Write as _;
+
 use anyhow::{Result, bail};
 use clap::Args;
+use gdshrink::model::Design;
 use gdshrink::output::Table;
 use gdshrink::spectral::{self as spectrum, DstMatch, SvdMethod};
 use serde_json::{Value, json};
@@ -41,8 +44,27 @@ pub struct SpectrumArgs {
     pub output: OutputArgs,
 }
 
+/// What one `spectrum` invocation computed.
+struct Computed<'a> {
+    args: &'a SpectrumArgs,
+    design: Design,
+    s: Vec<f64>,
+    engine: String,
+    /// u_k against the DST basis, and u_k itself (sign fixed), with `--vectors`.
+    matches: Vec<DstMatch>,
+    us: Vec<Vec<f64>>,
+    norm: Vec<f64>,
+    zero_threshold: f64,
+    numerical_rank: usize,
+}
+
 /// Runs the command.
 pub fn run(args: &SpectrumArgs) -> Result<()> {
+    let c = compute(args)?;
+    args.output.emit(&c.human(), &c.json(), &c.table())
+}
+
+fn compute(args: &SpectrumArgs) -> Result<Computed<'_>> {
     let design = args.model.design()?;
     let (n, m) = (design.n(), design.m());
     let r = n.min(m);
@@ -69,17 +91,15 @@ pub fn run(args: &SpectrumArgs) -> Result<()> {
                 let d = spectrum::dst_basis(design.x(), k);
                 let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
                 if dot < 0.0 {
-                    u.iter_mut().for_each(|v| *v = -*v);
+                    for v in &mut u {
+                        *v = -*v;
+                    }
                 }
                 u
             })
             .collect();
-        (
-            svd.s,
-            "cpu-f64 (faer thin SVD of A)".to_string(),
-            matches,
-            us,
-        )
+        let engine = "cpu-f64 (faer thin SVD of A)".to_string();
+        (svd.s, engine, matches, us)
     } else {
         let s = spectrum::singular_values_with(a.as_ref(), args.method)?;
         let engine = match args.method {
@@ -92,95 +112,125 @@ pub fn run(args: &SpectrumArgs) -> Result<()> {
     };
     sp.finish_and_clear();
     let s_max = s.first().copied().unwrap_or(0.0);
-    let norm = spectrum::normalized(&s);
     // Below this a value carries no information: max(N,M)·ε·s_0 for the SVD
     // (SPEC §4); the Gram route squares, so its floor is the square root of that.
     let zero_threshold = match (args.method, args.vectors) {
         (SvdMethod::Gram, None) => (n.max(m) as f64 * f64::EPSILON).sqrt() * s_max,
         _ => n.max(m) as f64 * f64::EPSILON * s_max,
     };
-    let numerical_rank = s.iter().filter(|&&v| v > zero_threshold).count();
+    Ok(Computed {
+        args,
+        numerical_rank: s.iter().filter(|&&v| v > zero_threshold).count(),
+        norm: spectrum::normalized(&s),
+        design,
+        s,
+        engine,
+        matches,
+        us,
+        zero_threshold,
+    })
+}
 
-    // --- human
-    let mut human = header("spectrum", &engine, &args.model.line(&design));
-    let mut t = TextTable::new(["k", "s_k", "s_k/s_0"]);
-    for k in 0..s.len().min(args.top) {
-        t.row([k.to_string(), num(s[k]), num(norm[k])]);
+impl Computed<'_> {
+    fn s_max(&self) -> f64 {
+        self.s.first().copied().unwrap_or(0.0)
     }
-    human.push_str(&t.render());
-    human.push_str(&format!(
-        "showing {} of {} singular values (0-indexed, s_0 = s_max = {}); numerical rank {} (s_k > {}{})\n",
-        s.len().min(args.top),
-        s.len(),
-        num(s_max),
-        numerical_rank,
-        if args.method == SvdMethod::Gram { "sqrt(max(N,M)*eps)*s_0 = " } else { "max(N,M)*eps*s_0 = " },
-        num(zero_threshold)
-    ));
-    if !matches.is_empty() {
-        human.push('\n');
-        let mut t = TextTable::new([
-            "k",
-            "s_k/s_0",
-            "|cos(u_k,d_k)|",
-            "best j",
-            "|cos(u_k,d_j)|",
-            "pair proj",
-        ]);
-        for mt in &matches {
-            t.row([
-                mt.k.to_string(),
-                num(norm[mt.k]),
-                num(mt.abs_cos),
-                mt.best_j.to_string(),
-                num(mt.best_abs_cos),
-                num(mt.fourier_pair_proj),
-            ]);
+
+    fn human(&self) -> String {
+        let (args, s, norm) = (self.args, &self.s, &self.norm);
+        let mut human = header("spectrum", &self.engine, &args.model.line(&self.design));
+        let mut t = TextTable::new(["k", "s_k", "s_k/s_0"]);
+        for k in 0..s.len().min(args.top) {
+            t.row([k.to_string(), num(s[k]), num(norm[k])]);
         }
         human.push_str(&t.render());
-        human.push_str(
-            "d_k(x) = sin(pi(k+1/2)x) at the samples; best j maximises |cos(u_k, d_j)|;\n\
-             pair proj = norm of the projection of u_k on span{cos, sin}(pi(2*floor(k/2)+1)x) (tanh's pairs)\n",
+        let _ = writeln!(
+            human,
+            "showing {} of {} singular values (0-indexed, s_0 = s_max = {}); numerical rank {} (s_k > {}{})",
+            s.len().min(args.top),
+            s.len(),
+            num(self.s_max()),
+            self.numerical_rank,
+            if args.method == SvdMethod::Gram {
+                "sqrt(max(N,M)*eps)*s_0 = "
+            } else {
+                "max(N,M)*eps*s_0 = "
+            },
+            num(self.zero_threshold)
         );
-    }
-
-    // --- JSON
-    let mut j = base_json("spectrum", &engine);
-    j.extend(args.model.json(&design));
-    j.insert("method".into(), json!(args.method));
-    j.insert("s_max".into(), json!(s_max));
-    j.insert("singular_values".into(), json!(s));
-    j.insert("singular_values_normalized".into(), json!(norm));
-    j.insert("numerical_rank".into(), json!(numerical_rank));
-    j.insert("zero_threshold".into(), json!(zero_threshold));
-    if !matches.is_empty() {
-        j.insert("x".into(), json!(design.x()));
-        j.insert("components".into(), components_json(&matches, &s, &us));
-    }
-
-    // --- file
-    let mut table = Table::new()
-        .with("k", (0..s.len()).map(|k| k as f64).collect())
-        .with("s", s.clone())
-        .with("s_over_s0", norm);
-    if !matches.is_empty() {
-        table.push("x", design.x().to_vec());
-        for (mt, u) in matches.iter().zip(&us) {
-            table.push(format!("u_{}", mt.k), u.clone());
+        if !self.matches.is_empty() {
+            human.push('\n');
+            let mut t = TextTable::new([
+                "k",
+                "s_k/s_0",
+                "|cos(u_k,d_k)|",
+                "best j",
+                "|cos(u_k,d_j)|",
+                "pair proj",
+            ]);
+            for mt in &self.matches {
+                t.row([
+                    mt.k.to_string(),
+                    num(norm[mt.k]),
+                    num(mt.abs_cos),
+                    mt.best_j.to_string(),
+                    num(mt.best_abs_cos),
+                    num(mt.fourier_pair_proj),
+                ]);
+            }
+            human.push_str(&t.render());
+            human.push_str(
+                "d_k(x) = sin(pi(k+1/2)x) at the samples; best j maximises |cos(u_k, d_j)|;\n\
+                 pair proj = norm of the projection of u_k on span{cos, sin}(pi(2*floor(k/2)+1)x) (tanh's pairs)\n",
+            );
         }
-        table.push("component", matches.iter().map(|m| m.k as f64).collect());
-        table.push("abs_cos_dst", matches.iter().map(|m| m.abs_cos).collect());
-        table.push("best_j", matches.iter().map(|m| m.best_j as f64).collect());
-        table.push(
-            "best_abs_cos",
-            matches.iter().map(|m| m.best_abs_cos).collect(),
-        );
-        table.push(
-            "pair_projection",
-            matches.iter().map(|m| m.fourier_pair_proj).collect(),
-        );
+        human
     }
-    args.output.emit(&human, &Value::Object(j), &table)
+
+    fn json(&self) -> Value {
+        let mut j = base_json("spectrum", &self.engine);
+        j.extend(self.args.model.json(&self.design));
+        j.insert("method".into(), json!(self.args.method));
+        j.insert("s_max".into(), json!(self.s_max()));
+        j.insert("singular_values".into(), json!(self.s));
+        j.insert("singular_values_normalized".into(), json!(self.norm));
+        j.insert("numerical_rank".into(), json!(self.numerical_rank));
+        j.insert("zero_threshold".into(), json!(self.zero_threshold));
+        if !self.matches.is_empty() {
+            j.insert("x".into(), json!(self.design.x()));
+            j.insert(
+                "components".into(),
+                components_json(&self.matches, &self.s, &self.us),
+            );
+        }
+        Value::Object(j)
+    }
+
+    fn table(&self) -> Table {
+        let (s, matches) = (&self.s, &self.matches);
+        let mut table = Table::new()
+            .with("k", (0..s.len()).map(|k| k as f64).collect())
+            .with("s", s.clone())
+            .with("s_over_s0", self.norm.clone());
+        if !matches.is_empty() {
+            table.push("x", self.design.x().to_vec());
+            for (mt, u) in matches.iter().zip(&self.us) {
+                table.push(format!("u_{}", mt.k), u.clone());
+            }
+            table.push("component", matches.iter().map(|m| m.k as f64).collect());
+            table.push("abs_cos_dst", matches.iter().map(|m| m.abs_cos).collect());
+            table.push("best_j", matches.iter().map(|m| m.best_j as f64).collect());
+            table.push(
+                "best_abs_cos",
+                matches.iter().map(|m| m.best_abs_cos).collect(),
+            );
+            table.push(
+                "pair_projection",
+                matches.iter().map(|m| m.fourier_pair_proj).collect(),
+            );
+        }
+        table
+    }
 }
 
 fn components_json(matches: &[DstMatch], s: &[f64], us: &[Vec<f64>]) -> Value {

@@ -6,9 +6,10 @@
 
 mod run;
 
-use super::kernels::design::{self as gdesign, sigma_f32};
+use super::kernels::design::{DeviceDesign, sigma_f32};
+use super::kernels::gram;
 use super::kernels::launch::{self, Blocked, Dispatch, Dummies, Finish, Operand};
-use super::kernels::skinny::{self, SkinnyPlan};
+use super::kernels::skinny::{self, ProductEnv, SkinnyPlan};
 use super::plan::{self, DualSpace, Plan};
 use super::{GpuContext, GpuError};
 use crate::error::{Error, Result};
@@ -175,23 +176,18 @@ impl Parts<'_> {
     /// `op · x` finished by `fin` (see [`skinny::product`]).
     fn product(
         &self,
-        op: &Operand<'_>,
-        plan: &SkinnyPlan,
+        (op, plan): (&Operand<'_>, &SkinnyPlan),
         x: &wgpu::Buffer,
         fin: Finish<'_>,
         fuse: bool,
     ) -> Result<Vec<Dispatch>, GpuError> {
-        skinny::product(
-            self.ctx,
-            self.act,
-            op,
-            plan,
-            x,
-            self.partial,
-            fin,
-            &self.io.dummies,
-            fuse,
-        )
+        let env = ProductEnv {
+            ctx: self.ctx,
+            act: self.act,
+            partial: self.partial,
+            dummies: &self.io.dummies,
+        };
+        skinny::product(&env, (op, plan), x, fin, fuse)
     }
 
     /// Primal (A stored) or matrix-free (A recomputed by the loader):
@@ -205,7 +201,7 @@ impl Parts<'_> {
             out: Some(&io.r),
             ..self.fin
         };
-        let resid = self.product(self.a_op, self.a_fwd, &w, f, true)?;
+        let resid = self.product((self.a_op, self.a_fwd), &w, f, true)?;
         l.init.extend(resid.iter().cloned());
         let f = Finish {
             update: Some((&w, None, true)),
@@ -213,7 +209,7 @@ impl Parts<'_> {
             ..self.fin
         };
         l.step
-            .extend(self.product(self.a_op, self.a_bwd, &io.r, f, true)?);
+            .extend(self.product((self.a_op, self.a_bwd), &io.r, f, true)?);
         l.step.extend(resid);
         l.observe.push(launch::colnorm(
             self.ctx, &io.r, self.n, self.nb, &io.norms,
@@ -243,7 +239,7 @@ impl Parts<'_> {
                     ..self.fin
                 };
                 l.init
-                    .extend(self.product(self.a_op, self.a_fwd, &w0buf, f, true)?);
+                    .extend(self.product((self.a_op, self.a_fwd), &w0buf, f, true)?);
                 (yp, Some(w0buf))
             }
             None => (io.y.clone(), None),
@@ -254,7 +250,7 @@ impl Parts<'_> {
             out: Some(&io.r),
             ..self.fin
         };
-        let resid = self.product(gop, g_fwd, &c, f, true)?;
+        let resid = self.product((gop, g_fwd), &c, f, true)?;
         l.init.extend(resid.iter().cloned());
         l.step.push(
             Finish {
@@ -280,7 +276,7 @@ impl Parts<'_> {
             ..self.fin
         };
         l.make_w
-            .extend(self.product(self.a_op, self.a_bwd, &c, f, true)?);
+            .extend(self.product((self.a_op, self.a_bwd), &c, f, true)?);
         Ok(wt)
     }
 
@@ -300,7 +296,7 @@ impl Parts<'_> {
             ..self.fin
         };
         l.init
-            .extend(self.product(self.a_op, self.a_bwd, &io.y, f, true)?);
+            .extend(self.product((self.a_op, self.a_bwd), &io.y, f, true)?);
         // W is both read (G W) and updated: never fused.
         let f = Finish {
             y: Some((&h, 1.0)),
@@ -309,7 +305,7 @@ impl Parts<'_> {
             alpha: Some(&io.alpha),
             ..self.fin
         };
-        l.step.extend(self.product(gop, g_fwd, &w, f, false)?);
+        l.step.extend(self.product((gop, g_fwd), &w, f, false)?);
         let f = Finish {
             y: Some((&io.y, 1.0)),
             c_p: -1.0,
@@ -317,25 +313,54 @@ impl Parts<'_> {
             ..self.fin
         };
         l.observe
-            .extend(self.product(self.a_op, self.a_fwd, &w, f, true)?);
+            .extend(self.product((self.a_op, self.a_fwd), &w, f, true)?);
         l.observe
             .push(launch::colnorm(self.ctx, &io.r, self.n, nb, &io.norms)?);
         Ok(w)
     }
 }
 
-/// A stored on the device when the plan keeps it, else recomputed by the loaders.
-fn stored_matrix(
+/// The evaluation grid on the device (none without points), and the network
+/// on it when the plan stores it (`store`).
+fn eval_grid(
     ctx: &GpuContext,
-    act: Activation,
-    points: (&wgpu::Buffer, &wgpu::Buffer, f32),
-    shape: (usize, usize),
-    block_rows: usize,
-    what: &str,
-) -> Result<Blocked> {
-    let (xs, bs, sigma) = points;
-    Ok(gdesign::build(
-        ctx, act, xs, bs, sigma, shape.0, shape.1, block_rows, what,
+    a_dev: &DeviceDesign<'_>,
+    store: bool,
+    pts: &[f64],
+) -> Result<(Option<wgpu::Buffer>, Option<Blocked>)> {
+    if pts.is_empty() {
+        return Ok((None, None));
+    }
+    let xe = launch::upload(ctx, KERNEL, "evaluation grid (f32)", &to_f32(pts))?;
+    let stored = if store {
+        let what = "A on the evaluation grid";
+        let m = a_dev.shape.1;
+        let rows = launch::rows_per_block(ctx, KERNEL, what, m)?;
+        let dev = DeviceDesign {
+            xs: &xe,
+            shape: (pts.len(), m),
+            ..*a_dev
+        };
+        Some(dev.build(ctx, rows, what)?)
+    } else {
+        None
+    };
+    Ok((Some(xe), stored))
+}
+
+/// One partial-sum buffer for the largest of the products' plans.
+fn partial_buffer(ctx: &GpuContext, plans: &[Option<&SkinnyPlan>]) -> Result<wgpu::Buffer> {
+    let len = plans
+        .iter()
+        .flatten()
+        .map(|p| p.partial_len())
+        .max()
+        .unwrap_or(1);
+    Ok(launch::zeros(
+        ctx,
+        KERNEL,
+        "partial sums of the split products",
+        len,
     )?)
 }
 
@@ -348,10 +373,10 @@ fn gram_buffer(
     rows: usize,
 ) -> Result<Option<Blocked>> {
     Ok(match plan.dual {
-        Some(DualSpace::Samples) => Some(Blocked::zeros(ctx, KERNEL, "K = A A^T", n, n, rows)?),
+        Some(DualSpace::Samples) => Some(Blocked::zeros(ctx, (KERNEL, "K = A A^T"), (n, n), rows)?),
         Some(DualSpace::Weights) => {
             let gr = launch::rows_per_block(ctx, KERNEL, "G", m)?;
-            Some(Blocked::zeros(ctx, KERNEL, "G = A^T A", m, m, gr)?)
+            Some(Blocked::zeros(ctx, (KERNEL, "G = A^T A"), (m, m), gr)?)
         }
         None => None,
     })
@@ -385,16 +410,15 @@ impl DeviceBatch {
         let io = Io::upload(ctx, design, &host, nb)?;
 
         let rows = plan::block_rows(ctx, design, plan.dual)?;
+        let a_dev = DeviceDesign {
+            act,
+            xs: &io.xs,
+            bs: &io.bs,
+            sigma,
+            shape: (n, m),
+        };
         let a_stored = if plan.store_a {
-            let pts = (&io.xs, &io.bs, sigma);
-            Some(stored_matrix(
-                ctx,
-                act,
-                pts,
-                (n, m),
-                rows,
-                "design matrix A",
-            )?)
+            Some(a_dev.build(ctx, rows, "design matrix A")?)
         } else {
             None
         };
@@ -402,30 +426,7 @@ impl DeviceBatch {
             Some(a) => Operand::Stored(a),
             None => Operand::free(&io.xs, &io.bs, sigma, n, m),
         };
-        let xe = match e {
-            0 => None,
-            _ => Some(launch::upload(
-                ctx,
-                KERNEL,
-                "evaluation grid (f32)",
-                &to_f32(eval_pts),
-            )?),
-        };
-        let eval_stored = match (&xe, plan.store_eval) {
-            (Some(xe), true) => {
-                let er = launch::rows_per_block(ctx, KERNEL, "A on the evaluation grid", m)?;
-                let pts = (xe, &io.bs, sigma);
-                Some(stored_matrix(
-                    ctx,
-                    act,
-                    pts,
-                    (e, m),
-                    er,
-                    "A on the evaluation grid",
-                )?)
-            }
-            _ => None,
-        };
+        let (xe, eval_stored) = eval_grid(ctx, &a_dev, plan.store_eval, eval_pts)?;
         let eval_op = match (&eval_stored, &xe) {
             (Some(a), _) => Some(Operand::Stored(a)),
             (None, Some(xe)) => Some(Operand::free(xe, &io.bs, sigma, e, m)),
@@ -445,27 +446,16 @@ impl DeviceBatch {
 
         // Plans of every product, then one partial buffer for the largest:
         // 64 MiB, at least one slot of the widest product, at most one binding.
-        let target = ctx.occupancy;
         let cap = ((PARTIAL_BYTES / 4) as usize)
             .max(n.max(m).max(e) * nb)
             .min((ctx.max_binding / 4) as usize);
-        let plan_of = |op: &Operand<'_>, t: bool| SkinnyPlan::new(ctx, op, t, nb, target, cap);
+        let plan_of = |op: &Operand<'_>, t: bool| SkinnyPlan::new(ctx, op, t, nb, cap);
         let a_fwd = plan_of(&a_op, false);
         let a_bwd = plan_of(&a_op, true);
         let g_fwd = gram_op.as_ref().map(|g| plan_of(g, false));
         let e_fwd = eval_op.as_ref().map(|o| plan_of(o, false));
-        let partial_len = [Some(&a_fwd), Some(&a_bwd), g_fwd.as_ref(), e_fwd.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(SkinnyPlan::partial_len)
-            .max()
-            .unwrap_or(1);
-        let partial = launch::zeros(
-            ctx,
-            KERNEL,
-            "partial sums of the split products",
-            partial_len,
-        )?;
+        let all = [Some(&a_fwd), Some(&a_bwd), g_fwd.as_ref(), e_fwd.as_ref()];
+        let partial = partial_buffer(ctx, &all)?;
 
         let parts = Parts {
             ctx,
@@ -485,7 +475,7 @@ impl DeviceBatch {
         let w_src = match (&gram, &gram_op, &g_fwd) {
             (Some(g), Some(gop), Some(g_fwd)) => {
                 let transposed = plan.dual == Some(DualSpace::Weights);
-                l.init.extend(launch::gram(ctx, act, &a_op, transposed, g)?);
+                l.init.extend(gram::gram(ctx, act, &a_op, transposed, g)?);
                 if transposed {
                     parts.dual_weights(&mut l, gop, g_fwd)?
                 } else {
@@ -499,7 +489,7 @@ impl DeviceBatch {
                 out: Some(fe),
                 ..parts.fin
             };
-            l.eval.extend(parts.product(op, p, &w_src, f, true)?);
+            l.eval.extend(parts.product((op, p), &w_src, f, true)?);
         }
 
         let a_blocks = a_stored.as_ref().map_or(0, |a| a.blocks.len());

@@ -10,7 +10,7 @@
 use faer::Mat;
 
 use super::Kernel;
-use super::launch::{self as ops, Blocked};
+use super::launch::{self as ops, Blocked, Dispatch};
 use crate::error::Result;
 use crate::gpu::{GpuContext, GpuError};
 use crate::model::{Activation, Design};
@@ -29,31 +29,77 @@ pub(crate) fn sigma_f32(design: &Design) -> Result<f32> {
     Ok(s)
 }
 
-/// Builds A (rows = `xs`, columns = `bs`) on the device in row blocks of at
-/// most `block_rows` rows, and waits for it.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn build(
-    ctx: &GpuContext,
-    act: Activation,
-    xs: &wgpu::Buffer,
-    bs: &wgpu::Buffer,
-    sigma: f32,
-    rows: usize,
-    cols: usize,
-    block_rows: usize,
-    what: &str,
-) -> Result<Blocked, GpuError> {
-    let kernel = Kernel::Design.name();
-    let a = Blocked::zeros(ctx, &kernel, what, rows, cols, block_rows)?;
-    let launches = ops::design(ctx, act, xs, bs, sigma, &a)?;
-    let mut enc = ctx
-        .device()
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("design"),
-        });
-    ops::record(&mut enc, &[&launches]);
-    ctx.submit_and_wait(&kernel, enc)?;
-    Ok(a)
+/// The design matrix on the device, as the kernels see it: the points of its
+/// rows (`xs`, N samples or P evaluation points) and the biases (`bs`) in
+/// f32 buffers, σ in f32.
+#[derive(Clone, Copy)]
+pub(crate) struct DeviceDesign<'a> {
+    /// η.
+    pub act: Activation,
+    /// Row points (f32).
+    pub xs: &'a wgpu::Buffer,
+    /// Biases (f32).
+    pub bs: &'a wgpu::Buffer,
+    /// σ.
+    pub sigma: f32,
+    /// Rows and columns.
+    pub shape: (usize, usize),
+}
+
+impl DeviceDesign<'_> {
+    /// Launches that fill `a` (blocks of A) with η(σ(x − b)).
+    pub(crate) fn launches(
+        &self,
+        ctx: &GpuContext,
+        a: &Blocked,
+    ) -> Result<Vec<Dispatch>, GpuError> {
+        let kernel = Kernel::Design;
+        let name = kernel.name();
+        let pipeline = ctx.cached_pipeline(&name, &kernel.source(self.act), "main")?;
+        let mut out = Vec::new();
+        for blk in &a.blocks {
+            let params = [
+                blk.rows as u32,
+                a.cols as u32,
+                blk.row0 as u32,
+                self.sigma.to_bits(),
+            ];
+            let u = ctx.uniform(&name, &params)?;
+            let bind = ctx.bind_group(
+                &name,
+                &pipeline,
+                &[(0, &u), (1, self.xs), (2, self.bs), (3, &blk.buf)],
+            )?;
+            let groups = [
+                (a.cols.div_ceil(16) as u32).clamp(1, ops::MAX_GROUPS),
+                (blk.rows.div_ceil(16) as u32).clamp(1, ops::MAX_GROUPS),
+                1,
+            ];
+            out.push(Dispatch::new(pipeline.clone(), bind, groups));
+        }
+        Ok(out)
+    }
+
+    /// Builds A on the device in row blocks of at most `block_rows` rows,
+    /// and waits for it.
+    pub(crate) fn build(
+        &self,
+        ctx: &GpuContext,
+        block_rows: usize,
+        what: &str,
+    ) -> Result<Blocked, GpuError> {
+        let kernel = Kernel::Design.name();
+        let a = Blocked::zeros(ctx, (&kernel, what), self.shape, block_rows)?;
+        let launches = self.launches(ctx, &a)?;
+        let mut enc = ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("design"),
+            });
+        ops::record(&mut enc, &[&launches]);
+        ctx.submit_and_wait(&kernel, enc)?;
+        Ok(a)
+    }
 }
 
 /// A (N×M) built on the GPU, downloaded row-major as f32: `a[i * m + j]`.
@@ -73,17 +119,14 @@ pub fn design_matrix(ctx: &GpuContext, design: &Design) -> Result<Vec<f32>> {
     let xs = ops::upload(ctx, &kernel, "sample grid x (f32)", &to_f32(design.x()))?;
     let bs = ops::upload(ctx, &kernel, "bias grid b (f32)", &to_f32(design.b()))?;
     let rows = ops::rows_per_block(ctx, &kernel, "A", m)?;
-    let a = build(
-        ctx,
-        design.activation(),
-        &xs,
-        &bs,
+    let dev = DeviceDesign {
+        act: design.activation(),
+        xs: &xs,
+        bs: &bs,
         sigma,
-        n,
-        m,
-        rows,
-        "design matrix A",
-    )?;
+        shape: (n, m),
+    };
+    let a = dev.build(ctx, rows, "design matrix A")?;
     Ok(a.download(ctx, &kernel)?)
 }
 

@@ -11,9 +11,6 @@ use crate::model::Activation;
 
 /// Largest workgroup count per dispatch dimension that every device accepts.
 pub(crate) const MAX_GROUPS: u32 = 65535;
-/// Reduction length per Gram dispatch (longer ones are accumulated in pieces,
-/// so no single dispatch runs long enough to trip a driver watchdog).
-pub(crate) const GRAM_CHUNK: usize = 1 << 16;
 
 /// Reduction indices one invocation may cover under a loop limit (see
 /// [`GpuContext::loop_limit`]), counting every loop iteration of the kernel as
@@ -27,13 +24,6 @@ pub(crate) fn max_reduction(ctx: &GpuContext, per_index: f64, fixed: f64) -> usi
             (l / 16 * 16).max(16)
         }
     }
-}
-
-/// Gram reduction chunk for this context.
-fn gram_chunk(ctx: &GpuContext) -> usize {
-    // Per reduction index: 1/16 of (k-tile loop + 4 loads + 16·(1 + 4·(1 + 4))
-    // multiply-adds + 16 Kahan steps) ≈ 22.4 iterations.
-    GRAM_CHUNK.min(max_reduction(ctx, 22.4, 64.0))
 }
 
 const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
@@ -167,13 +157,11 @@ pub(crate) struct Blocked {
 }
 
 impl Blocked {
-    /// Allocates a zero matrix in blocks of at most `block_rows` rows.
+    /// Allocates a zero `rows × cols` matrix in blocks of at most `block_rows` rows.
     pub(crate) fn zeros(
         ctx: &GpuContext,
-        kernel: &str,
-        what: &str,
-        rows: usize,
-        cols: usize,
+        (kernel, what): (&str, &str),
+        (rows, cols): (usize, usize),
         block_rows: usize,
     ) -> Result<Self, GpuError> {
         let block_rows = block_rows.max(1);
@@ -302,7 +290,8 @@ impl Dummies {
     }
 }
 
-/// What the finish kernel does with `v = c_y·Y + c_p·ΣP` (see `shaders/finish.wgsl`).
+/// What the finish kernel does with `v = c_y·Y + c_p·ΣP` (see `shaders/kernels/finish.wgsl`).
+#[derive(Clone, Copy)]
 pub(crate) struct Finish<'a> {
     /// Elements (outputs × B).
     pub n: usize,
@@ -429,196 +418,4 @@ pub(crate) fn colnorm(
         bind,
         groups: [nb as u32, 1, 1],
     })
-}
-
-/// Launches that fill `a` (blocks of A) with η(σ(x − b)).
-pub(crate) fn design(
-    ctx: &GpuContext,
-    act: Activation,
-    xs: &wgpu::Buffer,
-    bs: &wgpu::Buffer,
-    sigma: f32,
-    a: &Blocked,
-) -> Result<Vec<Dispatch>, GpuError> {
-    let kernel = Kernel::Design;
-    let name = kernel.name();
-    let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), "main")?;
-    let mut out = Vec::new();
-    for blk in &a.blocks {
-        let u = ctx.uniform(
-            &name,
-            &[
-                blk.rows as u32,
-                a.cols as u32,
-                blk.row0 as u32,
-                sigma.to_bits(),
-            ],
-        )?;
-        let bind = ctx.bind_group(
-            &name,
-            &pipeline,
-            &[(0, &u), (1, xs), (2, bs), (3, &blk.buf)],
-        )?;
-        out.push(Dispatch {
-            pipeline: pipeline.clone(),
-            bind,
-            groups: [
-                (a.cols.div_ceil(16) as u32).clamp(1, MAX_GROUPS),
-                (blk.rows.div_ceil(16) as u32).clamp(1, MAX_GROUPS),
-                1,
-            ],
-        });
-    }
-    Ok(out)
-}
-
-/// Launches that form K = AAᵀ (`transposed` false, `out` is N×N) or G = AᵀA
-/// (`transposed`, `out` is M×M) from `a`, in blocks of `out`'s rows.
-pub(crate) fn gram(
-    ctx: &GpuContext,
-    act: Activation,
-    a: &Operand<'_>,
-    transposed: bool,
-    out: &Blocked,
-) -> Result<Vec<Dispatch>, GpuError> {
-    let kernel = Kernel::Gram {
-        loader: a.loader(),
-        transposed,
-    };
-    let name = kernel.name();
-    let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), "main")?;
-    let (rows, cols) = a.shape();
-    let n_red_total = if transposed { rows } else { cols };
-    let mut list = Vec::new();
-    let groups = |n1: usize, n2: usize| {
-        [
-            (n2.div_ceil(64) as u32).max(1),
-            (n1.div_ceil(64) as u32).max(1),
-            1,
-        ]
-    };
-    #[allow(clippy::too_many_arguments)]
-    let params = |n1: usize,
-                  n2: usize,
-                  n_red: usize,
-                  out_col0: usize,
-                  accumulate: bool,
-                  o1_off: usize,
-                  o2_off: usize,
-                  ld: usize,
-                  r_off: usize,
-                  sigma: f32| {
-        [
-            n1 as u32,
-            n2 as u32,
-            n_red as u32,
-            out.cols as u32,
-            out_col0 as u32,
-            u32::from(accumulate),
-            o1_off as u32,
-            o2_off as u32,
-            ld as u32,
-            ld as u32,
-            r_off as u32,
-            0,
-            sigma.to_bits(),
-            0,
-            0,
-            0,
-        ]
-    };
-    for ob in &out.blocks {
-        match a {
-            Operand::Free { xs, bs, sigma, .. } => {
-                let n2 = out.cols;
-                let mut r_off = 0;
-                while r_off < n_red_total {
-                    let len = gram_chunk(ctx).min(n_red_total - r_off);
-                    let p = params(ob.rows, n2, len, 0, r_off > 0, ob.row0, 0, 0, r_off, *sigma);
-                    let u = ctx.uniform(&name, &p)?;
-                    let bind = ctx.bind_group(
-                        &name,
-                        &pipeline,
-                        &[(0, &u), (1, xs), (2, bs), (3, &ob.buf)],
-                    )?;
-                    list.push(Dispatch {
-                        pipeline: pipeline.clone(),
-                        bind,
-                        groups: groups(ob.rows, n2),
-                    });
-                    r_off += len;
-                }
-            }
-            Operand::Stored(m) => {
-                if transposed {
-                    // G rows g0.. (columns of A) from every block of A's rows.
-                    let mut first = true;
-                    for ab in &m.blocks {
-                        let mut r_off = 0;
-                        while r_off < ab.rows {
-                            let len = gram_chunk(ctx).min(ab.rows - r_off);
-                            let p = params(
-                                ob.rows, out.cols, len, 0, !first, ob.row0, 0, m.cols, r_off, 0.0,
-                            );
-                            first = false;
-                            let u = ctx.uniform(&name, &p)?;
-                            let bind = ctx.bind_group(
-                                &name,
-                                &pipeline,
-                                &[(0, &u), (1, &ab.buf), (2, &ab.buf), (3, &ob.buf)],
-                            )?;
-                            list.push(Dispatch {
-                                pipeline: pipeline.clone(),
-                                bind,
-                                groups: groups(ob.rows, out.cols),
-                            });
-                            r_off += len;
-                        }
-                    }
-                } else {
-                    // K rows of A block p against every block p' of A: out
-                    // block p shares A's row partition.
-                    let p_blk = m
-                        .blocks
-                        .iter()
-                        .find(|b| b.row0 == ob.row0 && b.rows == ob.rows)
-                        .ok_or_else(|| GpuError::Validation {
-                            kernel: name.clone(),
-                            message: "K and A must share their row blocks".into(),
-                        })?;
-                    for q_blk in &m.blocks {
-                        let mut r_off = 0;
-                        while r_off < m.cols {
-                            let len = gram_chunk(ctx).min(m.cols - r_off);
-                            let p = params(
-                                ob.rows,
-                                q_blk.rows,
-                                len,
-                                q_blk.row0,
-                                r_off > 0,
-                                0,
-                                0,
-                                m.cols,
-                                r_off,
-                                0.0,
-                            );
-                            let u = ctx.uniform(&name, &p)?;
-                            let bind = ctx.bind_group(
-                                &name,
-                                &pipeline,
-                                &[(0, &u), (1, &p_blk.buf), (2, &q_blk.buf), (3, &ob.buf)],
-                            )?;
-                            list.push(Dispatch {
-                                pipeline: pipeline.clone(),
-                                bind,
-                                groups: groups(ob.rows, q_blk.rows),
-                            });
-                            r_off += len;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(list)
 }

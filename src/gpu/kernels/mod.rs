@@ -17,6 +17,7 @@
 use crate::model::Activation;
 
 pub(crate) mod design;
+pub(crate) mod gram;
 pub(crate) mod launch;
 pub(crate) mod skinny;
 

@@ -81,7 +81,7 @@ impl SkinnyPlan {
 
     /// Plans `op(M)·X` for `op` = M (`transposed` false: outputs are rows of M)
     /// or Mᵀ (outputs are columns). Splits the reduction so that about
-    /// `target_groups` workgroups run, each split at least `ctx.min_split` long, and the
+    /// `ctx.occupancy` workgroups run, each split at least `ctx.min_split` long, and the
     /// partial buffer holds at most `max_partial` elements (at least one slot
     /// per block).
     pub(crate) fn new(
@@ -89,9 +89,9 @@ impl SkinnyPlan {
         op: &Operand<'_>,
         transposed: bool,
         nb: usize,
-        target_groups: usize,
         max_partial: usize,
     ) -> Self {
+        let target_groups = ctx.occupancy;
         let direct = !ctx.tiled;
         let (rows, cols) = op.shape();
         let tile = SkinnyTile::for_columns(nb);
@@ -102,7 +102,9 @@ impl SkinnyPlan {
         let per_index = if direct {
             2.0 + rb + (1.0 + rb) / 16.0
         } else {
-            2.0 + (f64::from(tile.ti()) + f64::from(tile.bt())) / 256.0 + ri * (1.0 + rb) + ri * rb / 16.0
+            2.0 + (f64::from(tile.ti()) + f64::from(tile.bt())) / 256.0
+                + ri * (1.0 + rb)
+                + ri * rb / 16.0
         };
         let max_len = max_reduction(ctx, per_index, 64.0 + 4.0 * ri * rb);
         let spans = op.spans();
@@ -199,19 +201,21 @@ impl SkinnyPlan {
     }
 
     /// Pipelines and bind groups for this plan: reads `op` and `x`, writes the
-    /// raw split sums to `partial`, or — with `epilogue` (one slot only) — the
-    /// finished values (see `shaders/skinny.wgsl`).
-    #[allow(clippy::too_many_arguments)]
+    /// raw split sums to the partial buffer, or — with `epilogue` (one slot
+    /// only) — the finished values (see `shaders/kernels/skinny.wgsl`).
     pub(crate) fn realize(
         &self,
-        ctx: &GpuContext,
-        act: Activation,
+        env: &ProductEnv<'_>,
         op: &Operand<'_>,
         x: &wgpu::Buffer,
-        partial: &wgpu::Buffer,
-        d: &Dummies,
         epilogue: Option<&Finish<'_>>,
     ) -> Result<Vec<Dispatch>, GpuError> {
+        let ProductEnv {
+            ctx,
+            act,
+            partial,
+            dummies: d,
+        } = *env;
         let kernel = Kernel::Skinny {
             loader: self.loader,
             tile: self.tile,
@@ -272,22 +276,37 @@ impl SkinnyPlan {
     }
 }
 
+/// Where the products of a batch run: the device, the activation the loaders
+/// evaluate, the shared partial-sum buffer and the dummy bindings.
+#[derive(Clone, Copy)]
+pub(crate) struct ProductEnv<'a> {
+    /// The device.
+    pub ctx: &'a GpuContext,
+    /// η, for the matrix-free loader.
+    pub act: Activation,
+    /// Split partial sums.
+    pub partial: &'a wgpu::Buffer,
+    /// Bound where an optional input or output is unused.
+    pub dummies: &'a Dummies,
+}
+
 /// `op(M)·X` followed by the finish step `fin` (its sizes and partial fields
 /// are taken from `plan`): one fused launch when the reduction is not split and
 /// `fuse` allows it (the update target must not be X), else the split product
 /// plus the finish kernel.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn product(
-    ctx: &GpuContext,
-    act: Activation,
-    op: &Operand<'_>,
-    plan: &SkinnyPlan,
+    env: &ProductEnv<'_>,
+    (op, plan): (&Operand<'_>, &SkinnyPlan),
     x: &wgpu::Buffer,
-    partial: &wgpu::Buffer,
     fin: Finish<'_>,
-    dummies: &Dummies,
     fuse: bool,
 ) -> Result<Vec<Dispatch>, GpuError> {
+    let ProductEnv {
+        ctx,
+        partial,
+        dummies,
+        ..
+    } = *env;
     let fin = Finish {
         n: plan.n_out * fin.nb,
         slots: plan.slots,
@@ -299,9 +318,9 @@ pub(crate) fn product(
     let groups = plan.groups();
     if groups.len() == 1 {
         if plan.slots == 1 && fuse && in_place {
-            return plan.realize(ctx, act, op, x, partial, dummies, Some(&fin));
+            return plan.realize(env, op, x, Some(&fin));
         }
-        let mut v = plan.realize(ctx, act, op, x, partial, dummies, None)?;
+        let mut v = plan.realize(env, op, x, None)?;
         v.push(fin.realize(ctx, dummies)?);
         return Ok(v);
     }
@@ -309,7 +328,7 @@ pub(crate) fn product(
     // add their part of the product to it.
     let mut v = Vec::new();
     for (k, g) in groups.iter().enumerate() {
-        v.extend(g.realize(ctx, act, op, x, partial, dummies, None)?);
+        v.extend(g.realize(env, op, x, None)?);
         let part = Finish {
             slots: g.slots,
             ..fin

@@ -642,7 +642,9 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
         .with("y", y.clone())
         .with(
             "train",
-            (0..data.l).map(|p| f64::from(u8::from((p % 2) == 0))).collect(),
+            (0..data.l)
+                .map(|p| f64::from(u8::from((p % 2) == 0)))
+                .collect(),
         );
     for (i, (_, f)) in data.recon.iter().enumerate() {
         rt.push(format!("recon{i}"), f.clone());

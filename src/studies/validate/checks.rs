@@ -301,8 +301,7 @@ fn mask_failure(obs: &Observed<'_>, refs: &Reference, mc: &MaskCheck) -> Option<
 pub(crate) fn checkpoint(
     report: &mut ValidateReport,
     refs: &Reference,
-    qi: usize,
-    q: u64,
+    (qi, q): (usize, u64),
     traj: &Trajectory,
     cpu_traj: Option<&Trajectory>,
 ) {

@@ -25,14 +25,16 @@ pub(super) fn diverge(
     );
     batch.allow_unstable = true;
     let traj = engine.run(&setup.problem(), &batch, progress)?;
-    report.engine = traj.engine.name.clone();
+    report.engine.clone_from(&traj.engine.name);
     let predicted = (1.0 - x).abs();
     let status = traj.status.first().cloned().unwrap_or(RunStatus::Ok);
-    let (measured, from, source) = if let RunStatus::Diverged { iteration, growth } = status { (
-        Some(growth),
-        Some(iteration),
-        "the engine's residual watch".to_string(),
-    ) } else {
+    let (measured, from, source) = if let RunStatus::Diverged { iteration, growth } = status {
+        (
+            Some(growth),
+            Some(iteration),
+            "the engine's residual watch".to_string(),
+        )
+    } else {
         let y_norm = norm(&cfg.study.y);
         let pts: Vec<(u64, f64)> = traj
             .checkpoints

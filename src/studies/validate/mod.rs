@@ -48,7 +48,8 @@ use crate::gd::{
 };
 use crate::model::Design;
 use crate::precision::{
-    ErrorModel, ModelInputs, NORM_RTOL, RefStates, SAFETY, f32_rounding, gram_effect,
+    Arithmetic, ErrorModel, GdRun, ModelInputs, NORM_RTOL, RefStates, SAFETY, f32_rounding,
+    gram_effect,
 };
 use crate::spectral::{ThinSvd, largest_singular_value_to, thin_svd};
 use reference::{Reference, svd_backward_error};
@@ -198,13 +199,15 @@ impl<'c> Setup<'c> {
                 )?),
             )
         };
-        Ok(ErrorModel::new(
-            info.precision,
+        let arith = Arithmetic {
+            precision: info.precision,
             operator,
-            info.summation,
+            summation: info.summation,
+        };
+        Ok(ErrorModel::new(
+            arith,
             self.inputs,
-            r,
-            re,
+            r.zip(re),
             self.cfg.safety,
         ))
     }
@@ -264,12 +267,15 @@ impl<'c> Setup<'c> {
         let cfg = self.cfg;
         let mut refs = Reference::new(cfg, self.alpha, &self.a, &self.a_eval, self.svd)?;
         if operator == Operator::GramF32 {
+            let run = GdRun {
+                design: &cfg.study.design,
+                eval_points: &cfg.eval_points,
+                y: &cfg.study.y,
+                alpha: self.alpha,
+                qs: &cfg.study.qs,
+            };
             let effect = gram_effect(
-                &cfg.study.design,
-                &cfg.eval_points,
-                &cfg.study.y,
-                self.alpha,
-                &cfg.study.qs,
+                &run,
                 RefStates {
                     f: &refs.f,
                     f_eval: &refs.f_eval,
@@ -324,7 +330,7 @@ pub fn validate(
         }
     }
     for (qi, &q) in cfg.study.qs.iter().enumerate() {
-        checks::checkpoint(&mut report, &refs, qi, q, &traj, cpu_traj.as_ref());
+        checks::checkpoint(&mut report, &refs, (qi, q), &traj, cpu_traj.as_ref());
     }
     report.passed = report.failures.is_empty();
     Ok(report)

@@ -1,0 +1,263 @@
+//! `gdshrink validate`: GD on the GPU (or the f64 CPU reference) checked
+//! against the closed-form gd_exact prediction at every checkpoint; the
+//! `--suite` variants run fixed lists of configurations. Non-zero exit when
+//! any check fails. The library does the work ([`gdshrink::validate`]); this
+//! module parses flags and writes files and the m̂-vs-m figure; [`render`]
+//! draws the text tables, [`tables`] the `--out` tables.
+
+mod render;
+mod tables;
+
+use render::{render, render_suite};
+use tables::{checkpoint_table, direction_table, suite_table};
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use gdshrink::gd::{CpuEngine, Engine, LearningRate, parse_iterations};
+use gdshrink::gpu::{GpuContext, GpuEngine};
+use gdshrink::model::Design;
+use gdshrink::precision::SAFETY;
+use gdshrink::studies::StudyConfig;
+use gdshrink::studies::validate::suite::{self, Suite};
+use gdshrink::studies::validate::{
+    ValidateConfig, ValidateReport, default_cpu_check_q_max, mask_figure, validate,
+};
+
+use crate::args::{Device, GpuArgs, ModelArgs, TrainArgs, open_gpu, parse_lib};
+use crate::output::OutputArgs;
+use crate::progress::Bars;
+
+/// Engine selection of `validate`.
+#[derive(Args, Clone, Debug)]
+pub struct EngineArgs {
+    /// Run GD on the GPU (f32) or on the CPU (the f64 reference).
+    #[arg(long, value_enum, default_value = "gpu")]
+    pub device: Device,
+    #[command(flatten)]
+    pub gpu: GpuArgs,
+}
+
+impl EngineArgs {
+    /// Opens the GPU when `--device gpu`; the error says how to get an adapter.
+    pub fn context(&self) -> Result<Option<GpuContext>> {
+        if self.device == Device::Cpu {
+            return Ok(None);
+        }
+        open_gpu(self.gpu.adapter.as_deref()).map(Some).context(
+            "--device gpu needs a GPU adapter (use --device cpu to run the f64 reference alone)",
+        )
+    }
+}
+
+/// How far the f64 sanity line is re-run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CpuCheck {
+    /// Up to this q.
+    UpTo(u64),
+    /// Every checkpoint.
+    All,
+    /// Never.
+    None,
+}
+
+fn parse_cpu_check(s: &str) -> std::result::Result<CpuCheck, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "all" => Ok(CpuCheck::All),
+        "none" | "off" => Ok(CpuCheck::None),
+        t => parse_iterations(t).map(CpuCheck::UpTo).ok_or_else(|| {
+            format!("'{s}' is not a valid --cpu-check: give a q such as 10000, 'all' or 'none'")
+        }),
+    }
+}
+
+/// Flags of `gdshrink validate`.
+#[derive(Args, Debug)]
+#[command(after_help = "Files:\n  \
+    --out FILE.csv|FILE.npy  one row per (checkpoint, direction): q, k, s, s_rel, uty, m_exact, \
+    m_flow, m_hat, m_hat_cpu, resolved, tol; beside it FILE-checkpoints.csv|.npy, one row per \
+    checkpoint (errors, tolerances, flow gap, loss). With --suite: one row per (case, checkpoint).\n  \
+    --plot FILE  FILE.png and FILE.svg: m_hat_k (dots) against m(s) over s/s_0 (not with --suite).\n\
+    Example: gdshrink validate -a tanh --n 256 --m 1024 --q 1,10,100,1000 --out v.csv --plot mask")]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub train: TrainArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Run a fixed suite instead of one configuration: `paper` (N=256/M=1024 and
+    /// N=1024/M=4096, q up to 1e5) or `ci` (small). Only --signal and the engine
+    /// and output flags apply.
+    #[arg(long, value_parser = parse_lib::<Suite>)]
+    pub suite: Option<Suite>,
+    /// Same as --suite ci.
+    #[arg(long, conflicts_with = "suite")]
+    pub quick: bool,
+    /// Points of the evaluation grid (linspace on [0, 1]); default 2N − 1.
+    #[arg(long, value_name = "COUNT")]
+    pub eval_points: Option<usize>,
+    /// Re-run the f64 CPU reference as a sanity line up to this q, 'all' or
+    /// 'none' (default: as far as about 2e10 flops of work reach).
+    #[arg(long, value_parser = parse_cpu_check, value_name = "Q|all|none")]
+    pub cpu_check: Option<CpuCheck>,
+    /// Multiply every tolerance by this factor (the model's own safety factor is 2).
+    #[arg(long, default_value_t = 1.0)]
+    pub tol_scale: f64,
+    /// Draw the empirical mask m̂_k (dots) against m(s) (gd_exact solid, gd_flow
+    /// dashed) over s/s_0 on a log axis, one colour per q: writes FILE.png and
+    /// FILE.svg (an extension of FILE is replaced).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Directions shown in the table (log-spaced k); --json and --out hold all.
+    #[arg(long, default_value_t = 12)]
+    pub show_directions: usize,
+}
+
+/// Runs the command.
+pub fn run(args: &ValidateArgs) -> Result<()> {
+    if !(args.tol_scale.is_finite() && args.tol_scale > 0.0) {
+        bail!(
+            "--tol-scale = {} is not usable: give a finite factor > 0",
+            args.tol_scale
+        );
+    }
+    let ctx = args.engine.context()?;
+    let engine: Box<dyn Engine + '_> = match &ctx {
+        Some(c) => Box::new(GpuEngine::new(c).with_strategy(args.engine.gpu.strategy)),
+        None => Box::new(CpuEngine),
+    };
+    let suite = args.suite.or(args.quick.then_some(Suite::Ci));
+    match suite {
+        Some(s) => run_suite(args, s, engine.as_ref()),
+        None => run_one(args, engine.as_ref()),
+    }
+}
+
+fn config_for(
+    args: &ValidateArgs,
+    design: Design,
+    alpha: LearningRate,
+    qs: Vec<u64>,
+) -> Result<ValidateConfig> {
+    let y = args.train.signal.values(design.x())?;
+    let (n, m) = (design.n(), design.m());
+    let study = StudyConfig::new(design, y, alpha, qs).with_signal(args.train.signal.label());
+    let mut cfg = ValidateConfig::new(study);
+    cfg.safety = SAFETY * args.tol_scale;
+    if let Some(k) = args.eval_points {
+        if k < 2 {
+            bail!("--eval-points = {k}: give at least 2 points");
+        }
+        cfg.eval_points = gdshrink::model::grid::linspace(k);
+    }
+    cfg.cpu_check_q_max = match args.cpu_check {
+        None => Some(default_cpu_check_q_max(n, m)),
+        Some(CpuCheck::UpTo(q)) => Some(q),
+        Some(CpuCheck::All) => Some(u64::MAX),
+        Some(CpuCheck::None) => None,
+    };
+    Ok(cfg)
+}
+
+fn run_one(args: &ValidateArgs, engine: &dyn Engine) -> Result<()> {
+    let design = args.model.design()?;
+    let alpha = args.train.learning_rate();
+    let cfg = config_for(args, design, alpha, args.train.q.values().to_vec())?;
+    let report = validate(&cfg, engine, &Bars::new("validate"))?;
+    let mut human = render(&report, args.show_directions);
+    if let Some(path) = &args.plot {
+        let files = mask_figure(&report)
+            .save(path)
+            .with_context(|| format!("writing --plot {}", path.display()))?;
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let _ = writeln!(human, "wrote {}", names.join(", "));
+    }
+    let json = serde_json::to_value(&report)?;
+    if let Some(out) = &args.output.out {
+        let cp_path = sibling(out, "checkpoints");
+        checkpoint_table(&report)
+            .write(&cp_path)
+            .with_context(|| format!("writing {}", cp_path.display()))?;
+        let _ = writeln!(
+            human,
+            "wrote {} (one row per checkpoint)",
+            cp_path.display()
+        );
+    }
+    args.output.emit(&human, &json, &direction_table(&report))?;
+    verdict(std::slice::from_ref(&report))
+}
+
+fn run_suite(args: &ValidateArgs, s: Suite, engine: &dyn Engine) -> Result<()> {
+    let cases = suite::cases(s);
+    let mut reports = Vec::with_capacity(cases.len());
+    for (i, c) in cases.iter().enumerate() {
+        let t0 = Instant::now();
+        let design = Design::spec(c.activation)
+            .sigma(c.sigma)
+            .n(c.n)
+            .m(c.m)
+            .build()?;
+        let cfg = config_for(args, design, LearningRate::AUTO, c.qs.clone())?;
+        let mut r = validate(&cfg, engine, &Bars::new("validate"))?;
+        eprintln!(
+            "[{}/{}] {} q<={}: {} ({:.1} s)",
+            i + 1,
+            cases.len(),
+            r.design,
+            c.qs.last().copied().unwrap_or(0),
+            if r.passed { "pass" } else { "FAIL" },
+            t0.elapsed().as_secs_f64()
+        );
+        r.directions.clear();
+        reports.push(r);
+    }
+    let human = render_suite(s, &reports);
+    let json = serde_json::json!({ "suite": s, "cases": reports });
+    args.output.emit(&human, &json, &suite_table(&reports))?;
+    verdict(&reports)
+}
+
+fn verdict(reports: &[ValidateReport]) -> Result<()> {
+    let failures: Vec<_> = reports.iter().flat_map(|r| &r.failures).collect();
+    match failures.first() {
+        None => Ok(()),
+        Some(first) => bail!(
+            "validation failed: {} failed check(s); first: {}",
+            failures.len(),
+            first.message
+        ),
+    }
+}
+
+/// `results.csv` → `results-<tag>.csv`.
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
+    let name = match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-{tag}.{ext}"),
+        None => format!("{stem}-{tag}"),
+    };
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_files() {
+        assert_eq!(parse_cpu_check("all").unwrap(), CpuCheck::All);
+        assert_eq!(parse_cpu_check("1e4").unwrap(), CpuCheck::UpTo(10_000));
+        assert!(parse_cpu_check("x").is_err());
+        assert_eq!(
+            sibling(Path::new("d/r.csv"), "checkpoints"),
+            PathBuf::from("d/r-checkpoints.csv")
+        );
+    }
+}
