@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::{Dash, FAMILY, Legend, LinePanel, Scale, Series, color};
 
 /// The finite, scale-mapped segments of a series.
-fn segments(s: &Series, xs: Scale, ys: Scale) -> Vec<Vec<(f64, f64)>> {
+pub(super) fn segments(s: &Series, xs: Scale, ys: Scale) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
     for (&x, &y) in s.x.iter().zip(&s.y) {
         match (xs.map(x), ys.map(y)) {

@@ -334,6 +334,7 @@ fn plot_error(path: &Path, detail: String) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use super::lines::segments;
     use super::*;
 
     #[test]
