@@ -3,7 +3,7 @@
 //! $$W_{q+1} = W_q + A^\top (Y - A W_q)\,\operatorname{diag}(\alpha)$$
 //!
 //! for B runs at once (columns of W and Y), literally iterated: this is the
-//! ground truth that the closed-form masks ([`crate::spectral::shrink`]) and
+//! ground truth that the closed-form masks ([`crate::spectral::shrink()`]) and
 //! the f32 GPU engine are checked against. Cost per iteration: 4·N·M·B flops.
 //!
 //! Stability: α_b ≥ 2/s_max² is refused before anything runs (unless

@@ -1,7 +1,7 @@
 //! The one engine abstraction: a problem and a batch in, a trajectory out.
 //!
 //! Every engine iterates $w_{q+1} = w_q + \alpha A^\top (y - A w_q)$ and
-//! returns the same [`Trajectory`](super::Trajectory). The f64 CPU reference
+//! returns the same [`super::Trajectory`]. The f64 CPU reference
 //! ([`super::CpuEngine`]) and the f32 GPU engine (`gpu::GpuEngine`) are its two
 //! implementations; `validate`, `compare`, `reproduce` and the CLI drive them
 //! through [`Engine::run`] only.

@@ -1,6 +1,6 @@
 //! A long-lived GPU context: adapter, device and queue, the tuning the
 //! kernels follow, and the device's health. The helpers the kernels use
-//! (pipelines, buffers, submission, read-back) are in [`super::device`].
+//! (pipelines, buffers, submission, read-back) are in `gpu/device.rs`.
 //!
 //! * Adapter choice: hardware first (discrete, integrated, virtual), then a
 //!   software adapter (lavapipe/llvmpipe). `GDSHRINK_ADAPTER` (or
@@ -22,7 +22,7 @@ use super::adapter::{self, AdapterSummary, summarize};
 #[derive(Clone, Debug, Default)]
 pub struct GpuOptions {
     /// Adapter index (as listed by [`super::list_adapters`]) or a name substring.
-    /// `None` reads [`ADAPTER_ENV`], then picks the best adapter.
+    /// `None` reads [`super::ADAPTER_ENV`], then picks the best adapter.
     pub adapter: Option<String>,
     /// Test-only: pretend the largest storage binding is this many bytes, so that
     /// the tiled (split) paths run on small problems.

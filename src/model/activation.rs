@@ -10,7 +10,7 @@
 //! | `tanh` | tanh(z) | monotonic | ≈1 |
 //! | `relu` | max(z, 0) | monotonic | 2 |
 //! | `relu2` | max(z, 0)² | monotonic | 3 |
-//! | `spline:r` | z^(r−1)·[z > 0], r ≥ 1 | monotonic | r |
+//! | `spline:r` | z^(r−1)·\[z > 0\], r ≥ 1 | monotonic | r |
 //! | `gelu` | z·Φ(z) (exact erf) | quasi-monotonic | ≈2 |
 //! | `silu` | z / (1 + e^(−z)) | quasi-monotonic | ≈2 |
 //! | `sinc` | sin(πz)/(πz), 1 at 0 | non-monotonic | – |
@@ -34,7 +34,7 @@ pub const MAX_SPLINE_ORDER: u32 = 8;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum Activation {
-    /// [z > 0].
+    /// \[z > 0\].
     Heaviside,
     /// tanh(z).
     Tanh,
@@ -42,7 +42,7 @@ pub enum Activation {
     Relu,
     /// max(z, 0)².
     Relu2,
-    /// z^(r−1)·[z > 0] with integer order r ≥ 1 (Prop. 3.1).
+    /// z^(r−1)·\[z > 0\] with integer order r ≥ 1 (Prop. 3.1).
     Spline(u32),
     /// z·Φ(z) with the exact normal CDF Φ.
     Gelu,
@@ -76,13 +76,13 @@ impl fmt::Display for Monotonicity {
     }
 }
 
-/// Spline order r of an activation (Prop. 3.1): η ≈ z^(r−1)·[z > 0].
+/// Spline order r of an activation (Prop. 3.1): η ≈ z^(r−1)·\[z > 0\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SplineOrder {
-    /// η is exactly z^(r−1)·[z > 0].
+    /// η is exactly z^(r−1)·\[z > 0\].
     Exact(u32),
-    /// η tends to z^(r−1)·[z > 0] as σ → ∞ (tanh → r = 1; GELU, SiLU → r = 2).
+    /// η tends to z^(r−1)·\[z > 0\] as σ → ∞ (tanh → r = 1; GELU, SiLU → r = 2).
     Approx(u32),
 }
 

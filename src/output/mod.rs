@@ -1,7 +1,7 @@
 //! What the library writes (and the array files it reads back): NPY/CSV
 //! arrays, text and Markdown tables with their number formats, and figures.
 //!
-//! * [`array`] — NPY and CSV files by extension;
+//! * [`mod@array`] — NPY and CSV files by extension;
 //!   one-column files of numbers read back (grids, signals);
 //! * [`table`] — the one renderer of aligned text tables and Markdown tables;
 //! * `plot` (feature `plot`) — line charts and heatmaps as PNG and SVG.

@@ -41,7 +41,7 @@
 //! magnitude above what happens), so the matrix term is *computed*: the exact
 //! f64 result of GD with $\tilde K = \mathrm{fl}_{32}(\tilde A \tilde A^\top)$ (or
 //! $\tilde G$, $\tilde h = \mathrm{fl}_{32}(\tilde A^\top y)$) from its
-//! eigendecomposition ([`gram_effect`]); the term is twice its distance to the
+//! eigendecomposition ([`super::gram_effect`]); the term is twice its distance to the
 //! reference (the engine rounds K differently from us, by the same amount).
 //! Its residual r = y − K̃c is a sum of N products with c = αS_q, and c grows
 //! like q along the directions GD never fits (λ ≈ 0), so the function-space
@@ -302,7 +302,7 @@ pub struct RefNorms {
     pub s_sum_norm: f64,
     /// P_q = Σ_{t<q} ‖r_t‖.
     pub p_sum: f64,
-    /// For Gram operators: what [`gram_effect`] computed at this q.
+    /// For Gram operators: what [`super::gram_effect`] computed at this q.
     pub gram: Option<GramTerms>,
 }
 

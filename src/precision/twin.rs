@@ -164,7 +164,7 @@ pub fn finish(partial: &[f32], len: usize, y: Option<(&[f32], f32)>, c_p: f32) -
         .collect()
 }
 
-/// Twin of the finish kernel's update: dst[idx] = fma(coef_b, v[idx], src[idx])
+/// Twin of the finish kernel's update: `dst[idx] = fma(coef_b, v[idx], src[idx])`
 /// with coef_b = α_b (column b = idx mod `nb`) or 1.
 #[must_use]
 pub fn update(src: &[f32], v: &[f32], alpha: Option<&[f32]>, nb: usize) -> Vec<f32> {

@@ -1,4 +1,4 @@
-//! Shrinkage masks on singular values (SPEC §3); [`super::shrink`] applies them.
+//! Shrinkage masks on singular values (SPEC §3); [`super::shrink()`] applies them.
 //!
 //! For a thin SVD $A = U \operatorname{diag}(s) V^\top$ and a mask m(s):
 //! $$w = V \operatorname{diag}(m(s)/s)\, U^\top y, \qquad f = A w = U \operatorname{diag}(m(s))\, U^\top y.$$

@@ -7,7 +7,7 @@
 //! * [`basis`] — principal components against the DST-like basis;
 //! * [`mask`] — the masks m(s): gd_exact 1 − (1 − αs²)^q, gd_flow
 //!   1 − exp(−αqs²), ridge, PCA, and the regimes of discrete GD;
-//! * [`shrink`] — the closed form $f_q = U \operatorname{diag}(m(s)) U^\top y$
+//! * [`mod@shrink`] — the closed form $f_q = U \operatorname{diag}(m(s)) U^\top y$
 //!   for many masks from one SVD;
 //! * [`qk`] — Proposition 4.2: q(K), κ, the active window and the grey zone.
 

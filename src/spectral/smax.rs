@@ -24,7 +24,7 @@ pub const SMAX_RTOL: f64 = 1e-14;
 /// ~1e−14 relative within a few dozen steps; iteration stops when three
 /// consecutive estimates agree to 1e−14 or after min(N, M) steps (then it is exact).
 /// α = 1/ŝ² with ŝ ≤ s_max puts α·s_max² within that tolerance of 1 (see
-/// [`crate::mask::REGIME_RTOL`]).
+/// [`crate::spectral::mask::REGIME_RTOL`]).
 pub fn largest_singular_value(a: MatRef<'_, f64>) -> Result<f64> {
     largest_singular_value_to(a, SMAX_RTOL)
 }

@@ -95,7 +95,7 @@ pub struct Series {
     pub x: Vec<f64>,
     /// y values (NaN breaks the line).
     pub y: Vec<f64>,
-    /// Index into [`PALETTE`] (wraps around).
+    /// Index into the palette of ten colours (wraps around; [`BLACK_INDEX`] is black).
     pub color: usize,
     /// Solid, dashed or dotted.
     pub dash: Dash,
@@ -148,7 +148,7 @@ pub struct Band {
     pub x0: f64,
     /// Right edge (data units).
     pub x1: f64,
-    /// Index into [`PALETTE`].
+    /// Index into the palette of ten colours.
     pub color: usize,
 }
 

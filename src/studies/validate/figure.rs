@@ -7,7 +7,7 @@
 //! * the empirical mask $\hat m_k = u_k^\top f_q / u_k^\top y$ of the engine at
 //!   every resolved direction k (dots).
 //!
-//! Drawn through [`crate::plot`], so it is written as PNG and SVG like every
+//! Drawn through [`crate::output::plot`], so it is written as PNG and SVG like every
 //! other figure of the project.
 
 use super::ValidateReport;

@@ -10,7 +10,7 @@
 //!
 //! * the relative error of the engine against gd_exact in function space — f_q
 //!   at the samples and on an evaluation grid — and in weight space, each next
-//!   to its tolerance from the rounding-error model ([`model`]);
+//!   to its tolerance from the rounding-error model ([`crate::precision`]);
 //! * the gap between the gradient-flow mask gd_flow, 1 − exp(−αqs²), and
 //!   gd_exact: how good the paper's continuous approximation is at this q;
 //! * the f64 CPU iterate against gd_exact (a sanity line for the reference itself);
