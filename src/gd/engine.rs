@@ -309,8 +309,10 @@ impl<'a> Problem<'a> {
                 format!("the design's shape N x M = {n}x{m}"),
             ));
         }
-        if let Some(ae) = self.a_eval {
-            let p = batch.eval_points.as_ref().map_or(0, Vec::len);
+        // An evaluation matrix serves a batch with evaluation points; a batch
+        // without them does not read it.
+        if let (Some(ae), Some(points)) = (self.a_eval, &batch.eval_points) {
+            let p = points.len();
             if (ae.nrows(), ae.ncols()) != (p, m) {
                 return Err(Error::invalid(
                     "evaluation matrix",

@@ -61,7 +61,8 @@ pub mod residual;
 pub mod twin;
 
 pub use bounds::{
-    ETA_C, ETA_FLOOR, PRODUCT_ULPS, U32, eta_tolerance, f_tolerance, nu, w_tolerance, z_deta,
+    C_F, C_W, C_W_LIN, ETA_C, ETA_FLOOR, PRODUCT_ULPS, U32, eta_tolerance, f_tolerance, nu,
+    w_tolerance, z_deta,
 };
 pub use gram::{GdRun, GramTerms, RefStates, gram_effect};
 pub use model::{

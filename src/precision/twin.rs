@@ -78,10 +78,36 @@ fn kahan(sc: (f32, f32), v: f32) -> (f32, f32) {
     (t, (t - sc.0) - y)
 }
 
+/// How the device evaluates WGSL's `fma(a, b, c)`: Vulkan allows one
+/// rounding (fused) or a multiply and an add (two roundings; lavapipe does
+/// this). The twins take it as a parameter, so that they reproduce a kernel
+/// bit for bit on either kind of device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fma {
+    /// a·b + c with one rounding.
+    Fused,
+    /// fl(fl(a·b) + c).
+    Split,
+}
+
+impl Fma {
+    /// Both kinds, to find the one a device uses.
+    pub const BOTH: [Fma; 2] = [Fma::Fused, Fma::Split];
+
+    /// `a·b + c` the way this kind evaluates it.
+    #[must_use]
+    pub fn apply(self, a: f32, b: f32, c: f32) -> f32 {
+        match self {
+            Fma::Fused => a.mul_add(b, c),
+            Fma::Split => a * b + c,
+        }
+    }
+}
+
 /// The kernels' sum of `terms(r)` over `r` in `range`: fma within each k-tile
 /// of [`TK`] consecutive indices (from 0), tile sums added with Kahan
 /// compensation; returns s − c.
-fn tiled_sum(range: std::ops::Range<usize>, term: impl Fn(usize) -> (f32, f32)) -> f32 {
+fn tiled_sum(range: std::ops::Range<usize>, fma: Fma, term: impl Fn(usize) -> (f32, f32)) -> f32 {
     let mut sc = (0.0f32, 0.0f32);
     let mut k0 = range.start;
     while k0 < range.end {
@@ -89,7 +115,7 @@ fn tiled_sum(range: std::ops::Range<usize>, term: impl Fn(usize) -> (f32, f32)) 
         let mut acc = 0.0f32;
         for r in k0..k1 {
             let (a, x) = term(r);
-            acc = a.mul_add(x, acc);
+            acc = fma.apply(a, x, acc);
         }
         sc = kahan(sc, acc);
         k0 = k1;
@@ -114,18 +140,32 @@ impl RowMajor<'_> {
     }
 }
 
+/// How a skinny product is taken: over `nb` columns of X, op = M
+/// (`transposed` false) or Mᵀ, the reduction cut into splits of `split_len`
+/// indices, with the device's kind of fma.
+#[derive(Clone, Copy, Debug)]
+pub struct SkinnySpec {
+    /// Columns B of X.
+    pub nb: usize,
+    /// op = Mᵀ.
+    pub transposed: bool,
+    /// Reduction indices per split.
+    pub split_len: usize,
+    /// The device's fma.
+    pub fma: Fma,
+}
+
 /// Twin of `skinny.wgsl` without its epilogue: the raw split sums of
-/// P = op(M)·X for op = M (`transposed` false) or Mᵀ, over the `nb` columns of
-/// X (row-major, reduction length × `nb`), the reduction cut into splits of
-/// `split_len` indices. Returns `slots × (outputs·nb)` values, slot-major.
+/// P = op(M)·X over the columns of X (row-major, reduction length × `nb`).
+/// Returns `slots × (outputs·nb)` values, slot-major.
 #[must_use]
-pub fn skinny(
-    m: RowMajor<'_>,
-    x: &[f32],
-    nb: usize,
-    transposed: bool,
-    split_len: usize,
-) -> Vec<f32> {
+pub fn skinny(m: RowMajor<'_>, x: &[f32], spec: SkinnySpec) -> Vec<f32> {
+    let SkinnySpec {
+        nb,
+        transposed,
+        split_len,
+        fma,
+    } = spec;
     let (n_out, n_red) = if transposed {
         (m.cols, m.rows)
     } else {
@@ -140,7 +180,7 @@ pub fn skinny(
             for b in 0..nb {
                 let op = |r: usize| if transposed { m.at(r, o) } else { m.at(o, r) };
                 out[(z * n_out + o) * nb + b] =
-                    tiled_sum(range.clone(), |r| (op(r), x[r * nb + b]));
+                    tiled_sum(range.clone(), fma, |r| (op(r), x[r * nb + b]));
             }
         }
     }
@@ -167,13 +207,13 @@ pub fn finish(partial: &[f32], len: usize, y: Option<(&[f32], f32)>, c_p: f32) -
 /// Twin of the finish kernel's update: `dst[idx] = fma(coef_b, v[idx], src[idx])`
 /// with coef_b = α_b (column b = idx mod `nb`) or 1.
 #[must_use]
-pub fn update(src: &[f32], v: &[f32], alpha: Option<&[f32]>, nb: usize) -> Vec<f32> {
+pub fn update(src: &[f32], v: &[f32], alpha: Option<&[f32]>, nb: usize, fma: Fma) -> Vec<f32> {
     src.iter()
         .zip(v)
         .enumerate()
         .map(|(idx, (&s, &vi))| {
             let coef = alpha.map_or(1.0, |a| a[idx % nb]);
-            coef.mul_add(vi, s)
+            fma.apply(coef, vi, s)
         })
         .collect()
 }
@@ -181,7 +221,7 @@ pub fn update(src: &[f32], v: &[f32], alpha: Option<&[f32]>, nb: usize) -> Vec<f
 /// Twin of `gram.wgsl` (one reduction chunk): K = AAᵀ (`transposed` false,
 /// rows × rows) or G = AᵀA (cols × cols), row-major.
 #[must_use]
-pub fn gram(a: RowMajor<'_>, transposed: bool) -> Vec<f32> {
+pub fn gram(a: RowMajor<'_>, transposed: bool, fma: Fma) -> Vec<f32> {
     let (n_out, n_red) = if transposed {
         (a.cols, a.rows)
     } else {
@@ -191,7 +231,7 @@ pub fn gram(a: RowMajor<'_>, transposed: bool) -> Vec<f32> {
     let mut out = vec![0.0f32; n_out * n_out];
     for o1 in 0..n_out {
         for o2 in 0..n_out {
-            out[o1 * n_out + o2] = tiled_sum(0..n_red, |r| (elem(o1, r), elem(o2, r)));
+            out[o1 * n_out + o2] = tiled_sum(0..n_red, fma, |r| (elem(o1, r), elem(o2, r)));
         }
     }
     out
@@ -357,7 +397,7 @@ mod tests {
         let n = 1 << 16;
         let v = 0.1f32;
         let exact = f64::from(v) * n as f64;
-        let got = f64::from(tiled_sum(0..n, |_| (v, 1.0)));
+        let got = f64::from(tiled_sum(0..n, Fma::Fused, |_| (v, 1.0)));
         let plain = (0..n).fold(0.0f32, |s, _| s + v);
         let u = f64::from(f32::EPSILON) / 2.0;
         assert!((got - exact).abs() <= 20.0 * u * exact, "{got} vs {exact}");
@@ -380,7 +420,13 @@ mod tests {
             rows,
             cols,
         };
-        let parts = skinny(m, &x, nb, false, 16);
+        let spec = |transposed| SkinnySpec {
+            nb,
+            transposed,
+            split_len: 16,
+            fma: Fma::Fused,
+        };
+        let parts = skinny(m, &x, spec(false));
         assert_eq!(parts.len(), 3 * rows * nb);
         let p = finish(&parts, rows * nb, None, 1.0);
         for o in 0..rows {
@@ -395,7 +441,7 @@ mod tests {
         // Transposed: outputs are the 40 columns, the reduction the 3 rows.
         let xt: Vec<f32> = (0..rows * nb).map(|k| k as f32).collect();
         let pt = finish(
-            &skinny(m, &xt, nb, true, 16),
+            &skinny(m, &xt, spec(true)),
             cols * nb,
             Some((&vec![1.0; cols * nb], 2.0)),
             -1.0,
@@ -415,9 +461,9 @@ mod tests {
             rows: 3,
             cols: 4,
         };
-        let k = gram(a, false);
+        let k = gram(a, false, Fma::Fused);
         assert_eq!(k[1], (0..4).map(|j| data[j] * data[4 + j]).sum::<f32>());
-        let g = gram(a, true);
+        let g = gram(a, true, Fma::Split);
         assert_eq!(g.len(), 16);
         assert_eq!(
             g[2 * 4 + 3],
@@ -431,7 +477,7 @@ mod tests {
         assert!((f64::from(nrm[0]) * f64::from(nrm[1]).sqrt() - 5.0).abs() < 1e-6);
         assert_eq!(nrm[5], 1.0);
         assert_eq!(
-            update(&[1.0, 1.0], &[2.0, 2.0], Some(&[0.5, 0.25]), 2),
+            update(&[1.0, 1.0], &[2.0, 2.0], Some(&[0.5, 0.25]), 2, Fma::Split),
             vec![2.0, 1.5]
         );
     }

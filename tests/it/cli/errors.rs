@@ -1,0 +1,121 @@
+//! Bad input across commands: every error names what is wrong (never a
+//! panic) and exits non-zero.
+
+use gdshrink::output::array::write_npy;
+
+use crate::common::cli::{fails, gdshrink, json, vecf};
+
+#[test]
+fn bad_input_is_named() {
+    let e = fails(&["spectrum", "-n", "0"]);
+    assert!(e.contains("'0'") && e.contains(">= 1"), "{e}");
+    let e = fails(&["shrink", "-a", "softplus"]);
+    assert!(e.contains("softplus"), "{e}");
+    for name in [
+        "heaviside",
+        "tanh",
+        "relu",
+        "relu2",
+        "gelu",
+        "silu",
+        "sinc",
+        "gaussian",
+    ] {
+        assert!(e.contains(name), "valid names listed: {e}");
+    }
+    let e = fails(&["qk", "-a", "tanh,softplus"]);
+    assert!(e.contains("softplus") && e.contains("gaussian"), "{e}");
+    let e = fails(&["shrink", "--q", "1,ten"]);
+    assert!(e.contains("'ten'") && e.contains("iteration count"), "{e}");
+    let e = fails(&["shrink", "--q", "log:0:10:3"]);
+    assert!(e.contains("log:LO:HI:COUNT"), "{e}");
+    let e = fails(&["spectrum", "--out", "s.xlsx"]);
+    assert!(
+        e.contains("s.xlsx") && e.contains(".npy") && e.contains(".csv"),
+        "{e}"
+    );
+    let e = fails(&["shrink", "--sigma=0"]);
+    assert!(e.contains("sigma"), "{e}");
+    let e = fails(&["gd", "--alpha", "nan"]);
+    assert!(e.contains("learning rate"), "{e}");
+    let e = fails(&["gd", "--device", "tpu"]);
+    assert!(e.contains("cpu") && e.contains("gpu"), "{e}");
+    let e = fails(&["gd", "--strategy", "dual", "-n", "8", "-m", "8"]);
+    assert!(e.contains("--device gpu"), "{e}");
+    let e = fails(&["gd", "--device", "gpu", "--strategy", "fastest"]);
+    assert!(e.contains("matrix-free"), "{e}");
+    let e = fails(&["spectrum", "-n", "8", "-m", "8", "--vectors", "9"]);
+    assert!(
+        e.contains("--vectors 9") && e.contains("min(N, M) = 8"),
+        "{e}"
+    );
+    let e = fails(&["qk", "-n", "8", "-m", "8", "--k-max", "9"]);
+    assert!(e.contains("--k-max 9"), "{e}");
+    let e = fails(&["shrink", "-n", "8", "-m", "8", "--pca-k", "20"]);
+    assert!(e.contains("--pca-k 20"), "{e}");
+    let e = fails(&["shrink", "--signal", "sawtooth"]);
+    assert!(e.contains("sawtooth") && e.contains("heavisine"), "{e}");
+}
+#[test]
+fn bad_signal_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let nan = dir.path().join("nan.csv");
+    std::fs::write(&nan, "y\n0.1\n0.2\nnan\n0.4\n").unwrap();
+    let p = nan.to_str().unwrap();
+    for cmd in ["shrink", "gd"] {
+        let e = fails(&[cmd, "-n", "4", "-m", "6", "--signal", p]);
+        assert!(e.contains("nan.csv") && e.contains("index 2"), "{e}");
+    }
+    let short = dir.path().join("short.txt");
+    std::fs::write(&short, "1 2 3").unwrap();
+    let e = fails(&[
+        "shrink",
+        "-n",
+        "4",
+        "-m",
+        "6",
+        "--signal",
+        short.to_str().unwrap(),
+    ]);
+    assert!(e.contains("3 values") && e.contains("N = 4"), "{e}");
+    // A good file works and is named in the output.
+    let good = dir.path().join("good.npy");
+    write_npy(&good, &[4], &[0.0, 1.0, 0.5, 0.25]).unwrap();
+    let j = json(&[
+        "shrink",
+        "-n",
+        "4",
+        "-m",
+        "6",
+        "--signal",
+        good.to_str().unwrap(),
+    ]);
+    assert!(j["signal"].as_str().unwrap().ends_with("good.npy"));
+    assert_eq!(vecf(&j["y"]), vec![0.0, 1.0, 0.5, 0.25]);
+}
+
+#[test]
+fn an_all_zero_design_is_rejected_by_both_commands() {
+    // relu(σ(0 − b)) = 0 for every bias b ≥ 0: A is zero, s_max = 0.
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("x.txt");
+    std::fs::write(&grid, "0\n0\n0\n0\n").unwrap();
+    for args in [
+        ["validate", "--device", "cpu"],
+        ["compare", "--engines", "cpu"],
+    ] {
+        let assert = gdshrink()
+            .args(args)
+            .args(["-a", "relu", "--n", "4", "--m", "8", "--q", "1"])
+            .arg("--grid")
+            .arg(&grid)
+            .assert()
+            .failure();
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(
+            err.contains("invalid design") && err.contains("A is zero"),
+            "{}: {err}",
+            args[0]
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! `gdshrink validate` from the command line: on the f64 CPU engine (exit
+//! status, JSON, files, the figure, and misuse: divergent α, NaN input, bad
+//! flags) and the CI suite on the GPU engine.
+
+use gdshrink::spectral;
+use serde_json::Value;
+
+use crate::common::cli::gdshrink;
+
+fn s_max(act: &str, sigma: f64, n: usize, m: usize) -> f64 {
+    let d = gdshrink::Design::spec(act.parse().unwrap())
+        .sigma(sigma)
+        .n(n)
+        .m(m)
+        .build()
+        .unwrap();
+    spectral::singular_values(d.matrix().as_ref()).unwrap()[0]
+}
+
+#[test]
+fn validate_cpu_passes_and_writes_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.csv");
+    let plot = dir.path().join("mask.svg");
+    let assert = gdshrink()
+        .args([
+            "validate", "--device", "cpu", "-a", "relu", "--n", "32", "--m", "64",
+        ])
+        .args(["--q", "0,1,10,100"])
+        .arg("--out")
+        .arg(&out)
+        .arg("--plot")
+        .arg(&plot)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(text.contains("PASS"), "{text}");
+    assert!(text.contains("empirical mask"), "{text}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.starts_with("q,k,s,s_rel,uty,m_exact,m_flow,m_hat"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 4 * 32);
+    let cps = std::fs::read_to_string(dir.path().join("run-checkpoints.csv")).unwrap();
+    assert!(cps.starts_with("q,f_err,f_tol"), "{cps}");
+    assert_eq!(cps.lines().count(), 1 + 4);
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("<circle"),
+        "not an SVG with points"
+    );
+}
+
+#[test]
+fn validate_json_has_every_line_of_the_report() {
+    let assert = gdshrink()
+        .args([
+            "validate", "--device", "cpu", "-a", "tanh", "--n", "32", "--m", "128",
+        ])
+        .args(["--q", "1,10,1000", "--json"])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(v["passed"], true);
+    let cps = v["checkpoints"].as_array().unwrap();
+    assert_eq!(cps.len(), 3);
+    for c in cps {
+        for space in ["f", "f_eval", "w"] {
+            let m = &c["engine"][space];
+            assert!(m["err"].as_f64().unwrap() <= m["tol"]["rel"].as_f64().unwrap());
+            assert!(m["err"].as_f64().unwrap() < 1e-11, "{space}: {m}");
+        }
+        assert!(c["flow_gap"]["f"].as_f64().unwrap() > 0.0);
+    }
+    // The paper's approximation is poor at q = 1 (≈ 0.36, SPEC §4) and good at 1000.
+    assert!(cps[0]["flow_gap"]["f"].as_f64().unwrap() > 0.3);
+    assert!(cps[2]["flow_gap"]["f"].as_f64().unwrap() < 1e-3);
+    assert_eq!(v["model"]["precision"], "f64");
+    assert!(v["directions"].as_array().unwrap().len() == 3 * 32);
+}
+
+#[test]
+fn divergent_learning_rate_is_reported_with_its_growth() {
+    let (n, m) = (32, 64);
+    let s = s_max("relu", 1.0, n, m);
+    let alpha = 2.5 / (s * s);
+    let assert = gdshrink()
+        .args(["validate", "--device", "cpu", "-a", "relu", "--sigma", "1"])
+        .args(["--n", &n.to_string(), "--m", &m.to_string(), "--q", "1,10"])
+        .args(["--alpha", &format!("{alpha:e}"), "--json"])
+        .assert()
+        .failure();
+    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let d = &v["divergence"];
+    assert!((d["alpha_s_max2"].as_f64().unwrap() - 2.5).abs() < 1e-9);
+    assert!((d["predicted_growth"].as_f64().unwrap() - 1.5).abs() < 1e-9);
+    // The u_0 mode dominates the residual after a few dozen iterations: growth → 1.5.
+    let g = d["measured_growth"].as_f64().unwrap();
+    assert!((g - 1.5).abs() < 0.02, "measured growth {g}");
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("beyond the stability limit"), "{err}");
+    assert!(err.contains("predicted |1 - alpha*s_max^2| = 1.5"), "{err}");
+}
+
+#[test]
+fn nan_inputs_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let sig = dir.path().join("y.txt");
+    let mut vals: Vec<String> = (0..16)
+        .map(|i| format!("{}", f64::from(i) / 16.0))
+        .collect();
+    vals[5] = "nan".into();
+    std::fs::write(&sig, vals.join("\n")).unwrap();
+    let assert = gdshrink()
+        .args([
+            "validate", "--device", "cpu", "--n", "16", "--m", "32", "--q", "1",
+        ])
+        .arg("--signal")
+        .arg(&sig)
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        err.contains("non-finite") && err.contains("index 5"),
+        "{err}"
+    );
+    for (flag, bad) in [
+        ("--alpha", "nan"),
+        ("--sigma", "nan"),
+        ("--tol-scale", "nan"),
+    ] {
+        let assert = gdshrink()
+            .args(["validate", "--device", "cpu", "--n", "16", "--m", "32"])
+            .args([flag, bad])
+            .assert()
+            .failure();
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(err.to_lowercase().contains("nan"), "{flag}: {err}");
+    }
+}
+
+#[test]
+fn a_tightened_tolerance_fails_naming_checkpoint_and_direction() {
+    // --tol-scale 1e-6 makes every f64 tolerance ~1e-19: the checks must fail
+    // and say where.
+    let assert = gdshrink()
+        .args([
+            "validate", "--device", "cpu", "-a", "gelu", "--n", "32", "--m", "64",
+        ])
+        .args(["--q", "10", "--tol-scale", "1e-6"])
+        .assert()
+        .failure();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(out.contains("FAIL"), "{out}");
+    assert!(out.contains("q = 10"), "{out}");
+    assert!(out.contains("largest along u_"), "{out}");
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("validation failed"), "{err}");
+}
+
+/// The suite CI runs, on the GPU engine (a software adapter says so).
+#[test]
+fn ci_suite_passes_from_the_command_line() {
+    let assert = gdshrink().args(["validate", "--suite", "ci"]).assert();
+    let out = assert.get_output();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("PASS: all 10 configurations"), "{text}");
+    assert!(
+        text.contains("software"),
+        "lavapipe must be labelled: {text}"
+    );
+}

@@ -1,0 +1,168 @@
+//! Helpers shared by every test module: golden-data loading, the tolerance
+//! formulas the f64 comparisons use (each one explained where defined), seeded
+//! randomness and the list of activations the engine offers. The GPU context
+//! and the GPU agreement check are in [`gpu`], running the binary in [`cli`].
+
+#[cfg(feature = "cli")]
+pub mod cli;
+#[cfg(feature = "gpu")]
+pub mod gpu;
+
+use std::path::PathBuf;
+
+use gdshrink::{Activation, Design, Grid};
+use serde_json::Value;
+
+/// Machine epsilon of f64.
+pub const EPS: f64 = f64::EPSILON;
+
+/// Loads `tests/data/<name>` (a copy of the golden file of the same name).
+pub fn load(name: &str) -> Value {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "data", name]
+        .iter()
+        .collect();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read golden file {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("golden file {} is not JSON: {e}", path.display()))
+}
+
+/// The `cases` array of a golden file.
+pub fn cases(v: &Value) -> &Vec<Value> {
+    v["cases"].as_array().expect("golden file without `cases`")
+}
+
+/// A JSON number as f64 (panics with the key on anything else).
+pub fn f(v: &Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("`{key}` is not a number in {}", short(v)))
+}
+
+/// A JSON non-negative integer as usize.
+pub fn u(v: &Value, key: &str) -> usize {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("`{key}` is not an integer in {}", short(v))) as usize
+}
+
+/// A JSON string.
+pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{key}` is not a string in {}", short(v)))
+}
+
+/// A JSON array of numbers as Vec<f64> (panics on anything else; the CLI
+/// tests' [`cli::vecf`] reads `null` as NaN instead).
+pub fn vecf(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {}", short(v)))
+        .iter()
+        .map(|x| x.as_f64().unwrap_or_else(|| panic!("not a number: {x}")))
+        .collect()
+}
+
+fn short(v: &Value) -> String {
+    let t = v.to_string();
+    t.chars().take(160).collect()
+}
+
+/// `activation n=… m=… sigma=… grid` label of a golden case, for messages.
+pub fn label(c: &Value) -> String {
+    format!(
+        "{} N={} M={} sigma={} grid={}/{}",
+        s(c, "activation"),
+        u(c, "n"),
+        u(c, "m"),
+        f(c, "sigma"),
+        c["grid"].as_str().unwrap_or("linspace"),
+        c["bias_grid"].as_str().unwrap_or("linspace"),
+    )
+}
+
+/// The library's design for a golden case (grids default to linspace).
+pub fn design(c: &Value) -> Design {
+    let act: Activation = s(c, "activation").parse().expect("activation name");
+    let grid: Grid = c["grid"]
+        .as_str()
+        .unwrap_or("linspace")
+        .parse()
+        .expect("grid");
+    let bias_grid: Grid = c["bias_grid"]
+        .as_str()
+        .unwrap_or("linspace")
+        .parse()
+        .expect("bias grid");
+    Design::spec(act)
+        .sigma(f(c, "sigma"))
+        .n(u(c, "n"))
+        .m(u(c, "m"))
+        .grid(grid)
+        .bias_grid(bias_grid)
+        .build()
+        .expect("golden case must be a valid design")
+}
+
+/// Bound on the difference of the same singular value computed by two
+/// backward-stable f64 SVDs (faer here, LAPACK for the golden data):
+/// each returns the exact singular values of A + E with ‖E‖₂ ≤ p(N, M)·ε·‖A‖₂,
+/// and Weyl's inequality turns that into |Δs_k| ≤ ‖E‖₂ for every k. The two
+/// matrices also differ by the rounding of η (libm vs numpy, ≤ a few ulp per
+/// entry: ‖ΔA‖₂ ≤ ‖ΔA‖_F ≲ few·ε·√min(N,M)·s_0). We take p = SVD_C·max(N, M),
+/// the textbook size factor, with SVD_C = 1: the measured worst case over all
+/// 72 golden spectra is 0.27·ε·max(N,M)·s_0 (printed by `spectra_match_lapack`),
+/// a 3.7× margin.
+pub const SVD_C: f64 = 1.0;
+
+/// |Δs_k| allowed between two f64 SVDs of an N×M matrix with largest singular value s0.
+pub fn sv_abs_tol(n: usize, m: usize, s0: f64) -> f64 {
+    SVD_C * EPS * n.max(m) as f64 * s0
+}
+
+/// Checks a spectrum against a golden one to [`sv_abs_tol`], naming the index.
+#[track_caller]
+pub fn check_singular_values(got: &[f64], want: &[f64], n: usize, m: usize, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: number of singular values");
+    let tol = sv_abs_tol(n, m, want[0]);
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol,
+            "{what}: s_{k} = {g:e}, golden {w:e}, |diff| {:e} > tol {tol:e} (= {SVD_C}·ε·max(N,M)·s_0)",
+            (g - w).abs()
+        );
+    }
+}
+
+/// Relative ℓ2 error ‖got − want‖/‖want‖ (the crate's definition; NaN never passes).
+pub fn rel(got: &[f64], want: &[f64]) -> f64 {
+    gdshrink::gd::rel_error(got, want)
+}
+
+/// Asserts `err <= tol`, NaN failing, with a message naming what was compared.
+#[track_caller]
+pub fn assert_le(err: f64, tol: f64, what: &str) {
+    assert!(
+        err <= tol,
+        "{what}: error {err:e} exceeds tolerance {tol:e}"
+    );
+}
+
+/// Seeded random source for the tests.
+#[cfg(feature = "gpu")]
+pub fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
+    use rand::SeedableRng;
+    rand_chacha::ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// Every activation the engine offers (the paper's and a few spline orders).
+#[cfg(feature = "gpu")]
+pub fn all_activations() -> Vec<Activation> {
+    let mut v = Activation::PAPER.to_vec();
+    v.extend([
+        Activation::Spline(1),
+        Activation::Spline(4),
+        Activation::Spline(8),
+    ]);
+    v
+}

@@ -1,0 +1,4 @@
+//! `gdshrink::model`: activations, grids, designs and signals.
+
+mod errors;
+mod golden;
