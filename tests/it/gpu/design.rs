@@ -2,6 +2,10 @@
 //! (`Design::matrix`) for every activation, on linspace, midpoint and random
 //! grids, tall and wide, with the row-block split forced on small sizes.
 //!
+//! Each entry is also held against the kernel's twin
+//! (`gdshrink::precision::twin::design_matrix`, z formed in f32 as the kernel
+//! forms it) within the model of one η value at that z.
+//!
 //! The CPU reference is built from the same f32-rounded x, b and σ
 //! (`gdshrink::precision::twin::design`), so the comparison measures the
 //! kernel: per entry the f32 model of one activation value at z = σ(x − b)
@@ -65,6 +69,10 @@ fn check(ctx: &GpuContext, d: &Design) -> (f64, f64, f64) {
     let d32 = twin::design(d).unwrap();
     let want = d32.matrix();
     let exact = d.matrix();
+    // The kernel's twin forms z in f32 as the kernel does: only the WGSL η
+    // differs from it, within the model of one value at that z.
+    let tw = twin::design_matrix(d, d.x());
+    let s32 = d.sigma() as f32;
     let (n, m) = (d.n(), d.m());
     assert_eq!(got.len(), n * m);
     let mut worst = 0.0f64;
@@ -82,6 +90,15 @@ fn check(ctx: &GpuContext, d: &Design) -> (f64, f64, f64) {
                 d.label()
             );
             worst = worst.max(diff / tol);
+            let z32 = f64::from(s32 * (d.x()[i] as f32 - d.b()[j] as f32));
+            let dt = (g - tw[(i, j)]).abs();
+            let tol32 = eta_tolerance(d.activation(), z32);
+            assert!(
+                dt <= tol32,
+                "{} at ({i},{j}), z32 = {z32:e}: design kernel {g:e} vs its twin {:e}: |diff| {dt:e} > {tol32:e}",
+                d.label(),
+                tw[(i, j)]
+            );
             num += diff * diff;
             num64 += (g - exact[(i, j)]).powi(2);
             den += exact[(i, j)].powi(2);
