@@ -2,7 +2,7 @@
 //!
 //! Every experiment uses the library's engines — [`crate::model::design::Design`] for
 //! $A_{ij} = \eta(\sigma(x_i - b_j))$, [`crate::spectral`] for singular values and
-//! the thin SVD, [`crate::spectral::shrink`] for the closed-form
+//! the thin SVD, [`crate::spectral::shrink()`] for the closed-form
 //! $f_q = U \operatorname{diag}(m(s)) U^\top y$, [`crate::spectral::qk`] for q(K) and
 //! [`crate::gd`] for literally iterated gradient descent — and writes
 //! into its own folder of the output directory:
@@ -28,6 +28,15 @@
 //!
 //! Nothing here prints: progress goes through the [`Progress`] trait (each
 //! stage is announced as `"<figure>: <stage>"`).
+//!
+//! Layout: one folder per figure (`fig2/` … `fig9/`, Figs. 4 and 5 share
+//! `fig45/`), each with the same files: `mod.rs` (the figure's `Config` and
+//! `run`), `compute.rs` (the mathematics), `claims.rs` (one function per
+//! checked claim) and `output.rs` (data files and plots). Shared by the
+//! figures: `claim.rs` ([`Claim`], [`FigureOutput`]), `metrics.rs` (PSNR,
+//! Spearman, log-log slope), `format.rs` (the number formats of the
+//! measured texts) and `output.rs` (the file writers); [`report`] writes the
+//! report files.
 
 use std::path::Path;
 use std::time::Instant;
@@ -37,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 pub use crate::gd::{NoProgress, Progress};
 
+mod claim;
 pub mod fig2;
 pub mod fig3;
 pub mod fig45;
@@ -44,99 +54,17 @@ pub mod fig6;
 pub mod fig7;
 pub mod fig8;
 pub mod fig9;
+mod format;
+mod metrics;
+mod output;
 pub mod report;
-mod util;
 
-pub use util::{psnr, spearman};
+pub use claim::{Claim, ClaimKind, FigureOutput};
+pub use metrics::{psnr, spearman};
 
 /// A stage of one figure begins: `progress` hears `"<figure>: <stage>"`.
 pub(crate) fn begin(progress: &dyn Progress, figure: &str, stage: &str, total: u64) {
     progress.begin(&format!("{figure}: {stage}"), total);
-}
-
-/// Whether a failed claim is a defect or a reported observation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimKind {
-    /// Must hold: a mathematical fact or a protocol-independent property that
-    /// the engine reproduces. `gdshrink reproduce` exits non-zero if one fails.
-    Hard,
-    /// The paper's empirical statement, checked against a stated criterion and
-    /// reported with its numbers; a failure is a finding, not a defect.
-    Observation,
-}
-
-/// One checked statement.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Claim {
-    /// Stable identifier, e.g. `fig2.grey_zone_flow`.
-    pub id: String,
-    /// Experiment id (`fig2` …).
-    pub figure: String,
-    /// Hard claim or observation.
-    pub kind: ClaimKind,
-    /// What the paper or SPEC says.
-    pub statement: String,
-    /// How it is checked (threshold and range).
-    pub criterion: String,
-    /// What was measured, in words and numbers.
-    pub measured: String,
-    /// The numbers behind `measured`.
-    pub numbers: serde_json::Value,
-    /// Whether the criterion is met.
-    pub passed: bool,
-}
-
-impl Claim {
-    /// Builds a claim; `figure` is taken from the id's prefix.
-    pub fn new(
-        id: &str,
-        kind: ClaimKind,
-        statement: impl Into<String>,
-        criterion: impl Into<String>,
-        measured: impl Into<String>,
-        numbers: serde_json::Value,
-        passed: bool,
-    ) -> Self {
-        Claim {
-            id: id.to_string(),
-            figure: id.split('.').next().unwrap_or(id).to_string(),
-            kind,
-            statement: statement.into(),
-            criterion: criterion.into(),
-            measured: measured.into(),
-            numbers,
-            passed,
-        }
-    }
-
-    /// "pass" or "FAIL".
-    pub fn verdict(&self) -> &'static str {
-        if self.passed { "pass" } else { "FAIL" }
-    }
-}
-
-/// What one experiment produced.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct FigureOutput {
-    /// Experiment id (`fig6` …).
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// One paragraph: what is shown and how it was computed.
-    pub description: String,
-    /// Data files, relative to the output directory.
-    pub data_files: Vec<String>,
-    /// Plots (PNG; an SVG with the same stem sits beside each), relative to the output directory.
-    pub plots: Vec<String>,
-    /// The checked claims.
-    pub claims: Vec<Claim>,
-    /// Parameters used.
-    pub config: serde_json::Value,
-    /// Remarks (conventions, unreachable cases, what differs from the paper).
-    pub notes: Vec<String>,
-    /// Wall time in seconds.
-    pub seconds: f64,
 }
 
 /// Problem sizes.

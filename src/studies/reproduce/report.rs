@@ -282,64 +282,70 @@ pub fn html(report: &Report, out: &Path) -> String {
     }
     let _ = write!(s, "</table>");
     for f in &report.figures {
-        let _ = write!(
-            s,
-            "<h2 id=\"{}\">{}</h2><p>{}</p>",
-            f.id,
-            esc(&f.title),
-            esc(&f.description)
-        );
-        for p in &f.plots {
-            match std::fs::read(out.join(p)) {
-                Ok(bytes) => {
-                    let _ = write!(
-                        s,
-                        "<p><img alt=\"{}\" src=\"data:image/png;base64,{}\"></p>",
-                        esc(p),
-                        base64(&bytes)
-                    );
-                }
-                Err(_) => {
-                    let _ = write!(s, "<p>(plot {} missing)</p>", esc(p));
-                }
-            }
-        }
-        for c in &f.claims {
-            let _ = write!(
-                s,
-                "<div class=\"claim {}\" id=\"{}\"><span class=\"{}\">{}</span> <code>{}</code> ({})<br>{}<br><i>criterion:</i> {}<br><i>measured:</i> {}</div>",
-                if c.passed { "ok" } else { "bad" },
-                esc(&c.id),
-                if c.passed { "pass" } else { "fail" },
-                if c.passed { "pass" } else { "FAIL" },
-                esc(&c.id),
-                kind_label(c.kind),
-                esc(&c.statement),
-                esc(&c.criterion),
-                esc(&c.measured)
-            );
-        }
-        if !f.notes.is_empty() {
-            let _ = write!(s, "<p>Notes:</p><ul>");
-            for n in &f.notes {
-                let _ = write!(s, "<li>{}</li>", esc(n));
-            }
-            let _ = write!(s, "</ul>");
-        }
-        let _ = write!(
-            s,
-            "<p>Data: {}</p><details><summary>configuration ({:.2} s)</summary><pre>{}</pre></details>",
-            f.data_files
-                .iter()
-                .map(|d| format!("<code>{}</code>", esc(d)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            f.seconds,
-            esc(&serde_json::to_string_pretty(&f.config).unwrap_or_default())
-        );
+        figure_html(&mut s, f, out);
     }
     let _ = writeln!(s, "</body></html>");
     s
+}
+
+/// One figure's section of the HTML report: title, description, plots
+/// (inlined from `out`), claims, notes, data files and configuration.
+fn figure_html(s: &mut String, f: &FigureOutput, out: &Path) {
+    let _ = write!(
+        s,
+        "<h2 id=\"{}\">{}</h2><p>{}</p>",
+        f.id,
+        esc(&f.title),
+        esc(&f.description)
+    );
+    for p in &f.plots {
+        match std::fs::read(out.join(p)) {
+            Ok(bytes) => {
+                let _ = write!(
+                    s,
+                    "<p><img alt=\"{}\" src=\"data:image/png;base64,{}\"></p>",
+                    esc(p),
+                    base64(&bytes)
+                );
+            }
+            Err(_) => {
+                let _ = write!(s, "<p>(plot {} missing)</p>", esc(p));
+            }
+        }
+    }
+    for c in &f.claims {
+        let _ = write!(
+            s,
+            "<div class=\"claim {}\" id=\"{}\"><span class=\"{}\">{}</span> <code>{}</code> ({})<br>{}<br><i>criterion:</i> {}<br><i>measured:</i> {}</div>",
+            if c.passed { "ok" } else { "bad" },
+            esc(&c.id),
+            if c.passed { "pass" } else { "fail" },
+            if c.passed { "pass" } else { "FAIL" },
+            esc(&c.id),
+            kind_label(c.kind),
+            esc(&c.statement),
+            esc(&c.criterion),
+            esc(&c.measured)
+        );
+    }
+    if !f.notes.is_empty() {
+        let _ = write!(s, "<p>Notes:</p><ul>");
+        for n in &f.notes {
+            let _ = write!(s, "<li>{}</li>", esc(n));
+        }
+        let _ = write!(s, "</ul>");
+    }
+    let _ = write!(
+        s,
+        "<p>Data: {}</p><details><summary>configuration ({:.2} s)</summary><pre>{}</pre></details>",
+        f.data_files
+            .iter()
+            .map(|d| format!("<code>{}</code>", esc(d)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        f.seconds,
+        esc(&serde_json::to_string_pretty(&f.config).unwrap_or_default())
+    );
 }
 
 /// Writes `report.md`, `report.html` and `claims.json` into `out`; returns their paths.

@@ -1,9 +1,5 @@
-//! Small helpers shared by the experiments: metrics and file output.
-
-use std::path::Path;
-
-use crate::error::Result;
-use crate::output::array::Table;
+//! The metrics the experiments measure with: PSNR, Spearman rank correlation
+//! and the log-log decay slope.
 
 /// PSNR = 10·log10(peak² / MSE) over the indices `idx`, peak = 1 (intensities in [0, 1]).
 /// +∞ for a perfect fit; NaN when `idx` is empty or a value is NaN.
@@ -77,81 +73,6 @@ pub fn loglog_slope(x: &[f64], y: &[f64]) -> f64 {
     sxy / sxx
 }
 
-/// Writes `table` to `out/rel` and returns `rel` (for the report's file list).
-pub fn write_table(out: &Path, rel: &str, table: &Table) -> Result<String> {
-    let path = out.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| crate::error::Error::io("cannot create directory", parent, e))?;
-    }
-    table.write(&path)?;
-    Ok(rel.to_string())
-}
-
-/// Writes a CSV of text cells (header + rows) to `out/rel` and returns `rel`.
-pub fn write_csv(out: &Path, rel: &str, header: &[&str], rows: &[Vec<String>]) -> Result<String> {
-    let mut s = header.join(",");
-    s.push('\n');
-    for r in rows {
-        s.push_str(&r.join(","));
-        s.push('\n');
-    }
-    crate::output::array::write_bytes(&out.join(rel), s.as_bytes())?;
-    Ok(rel.to_string())
-}
-
-/// Writes an f64 array of the given shape to `out/rel` (NPY) and returns `rel`.
-pub fn write_npy(out: &Path, rel: &str, shape: &[u64], data: &[f64]) -> Result<String> {
-    let path = out.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| crate::error::Error::io("cannot create directory", parent, e))?;
-    }
-    crate::output::array::write_npy(&path, shape, data)?;
-    Ok(rel.to_string())
-}
-
-/// Saves a figure as `out/rel_stem.{png,svg}` and returns the PNG's relative path.
-pub fn save_figure(
-    out: &Path,
-    rel_stem: &str,
-    fig: &crate::output::plot::Figure,
-) -> Result<String> {
-    fig.save(&out.join(rel_stem))?;
-    Ok(format!("{rel_stem}.png"))
-}
-
-/// Compact number for reports: at most 4 decimals, exponent form below 1e-3 and from 1e5.
-pub fn g(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let a = v.abs();
-    if a != 0.0 && !(1e-3..1e5).contains(&a) {
-        format!("{v:.3e}")
-    } else {
-        let s = format!("{v:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s.is_empty() || s == "-" || s == "-0" {
-            "0".into()
-        } else {
-            s.to_string()
-        }
-    }
-}
-
-/// Compact number with `d` decimals (dB values, cosines).
-pub fn fx(v: f64, d: usize) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else {
-        format!("{v:.d$}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,8 +90,5 @@ mod tests {
         let x: Vec<f64> = (1..20).map(f64::from).collect();
         let y: Vec<f64> = x.iter().map(|v| 3.0 * v.powf(-2.0)).collect();
         assert!((loglog_slope(&x, &y) + 2.0).abs() < 1e-12);
-        assert_eq!(g(15.120399), "15.1204");
-        assert_eq!(g(0.5), "0.5");
-        assert_eq!(g(1.2e11), "1.200e11");
     }
 }
