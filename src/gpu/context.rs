@@ -196,7 +196,7 @@ impl GpuContext {
     /// Fails with [`GpuError::DeviceLost`] if the device has been lost, or with
     /// [`GpuError::Validation`] if an error escaped every error scope since the
     /// last call.
-    pub fn check_alive(&self, kernel: &str) -> Result<(), GpuError> {
+    pub(crate) fn check_alive(&self, kernel: &str) -> Result<(), GpuError> {
         if let Some(reason) = self.lost.lock().ok().and_then(|l| l.clone()) {
             return Err(GpuError::DeviceLost {
                 kernel: kernel.to_string(),

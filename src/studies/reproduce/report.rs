@@ -174,7 +174,7 @@ fn esc(s: &str) -> String {
 }
 
 /// Standard base64 (RFC 4648) with padding.
-pub fn base64(data: &[u8]) -> String {
+fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
