@@ -7,7 +7,7 @@ use faer::{Mat, MatRef};
 use super::twin::TK;
 use crate::error::Result;
 use crate::model::Activation;
-use crate::spectral::singular_values;
+use crate::spectral::largest_singular_value;
 
 /// f32 unit roundoff u = 2⁻²⁴ (ε₃₂ = 2u is the spacing at 1).
 pub const U32: f64 = 5.960_464_477_539_063e-8;
@@ -100,8 +100,7 @@ pub fn eta_tolerance(act: Activation, z: f64) -> f64 {
 /// than the products themselves (1 for A ≥ 0; larger when entries cancel).
 pub fn nu(a: MatRef<'_, f64>) -> Result<f64> {
     let abs = Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)].abs());
-    let s = singular_values(a)?[0];
-    Ok(singular_values(abs.as_ref())?[0] / s)
+    Ok(largest_singular_value(abs.as_ref())? / largest_singular_value(a)?)
 }
 
 /// Relative tolerance of f_q (at the samples or on an evaluation grid) of the
