@@ -6,9 +6,13 @@
 
 use std::sync::OnceLock;
 
-use gdshrink::gd::{RunStatus, Trajectory, rel_error};
+use gdshrink::Design;
+use gdshrink::gd::{
+    CpuEngine, Engine, GdBatch, NoProgress, Problem, RunStatus, Trajectory, rel_error,
+};
 use gdshrink::gpu::{GpuContext, GpuOptions};
-use gdshrink::precision::{f_tolerance, w_tolerance};
+use gdshrink::precision::{f_tolerance, nu, twin, w_tolerance};
+use gdshrink::spectral;
 
 /// The default adapter, opened once for the whole test crate.
 pub fn ctx() -> &'static GpuContext {
@@ -108,4 +112,37 @@ pub fn assert_agree(
         }
     }
     ag
+}
+
+/// The f64 CPU run of a problem rounded to f32 as the GPU engine sees it
+/// (`gdshrink::precision::twin::problem`), with what the comparison needs.
+pub struct Reference {
+    /// The f64 trajectory.
+    pub cpu: Trajectory,
+    /// ν = ‖|A|‖₂/‖A‖₂ of the rounded design.
+    pub nu: f64,
+    /// The rounded design and batch (what the GPU is handed).
+    pub design: Design,
+    /// The rounded batch.
+    pub batch: GdBatch,
+    /// s_max of the rounded design.
+    pub s: f64,
+}
+
+/// Runs the f64 reference on the f32-rounded `d` and `b`.
+pub fn reference(d: &Design, b: &GdBatch) -> Reference {
+    let (d, b) = twin::problem(d, b).unwrap();
+    let a = d.matrix();
+    let s = spectral::singular_values(a.as_ref()).unwrap()[0];
+    let problem = Problem::from_design(&d)
+        .with_matrix(a.as_ref())
+        .with_s_max(s);
+    let cpu = CpuEngine.run(&problem, &b, &NoProgress).unwrap();
+    Reference {
+        cpu,
+        nu: nu(a.as_ref()).unwrap(),
+        design: d,
+        batch: b,
+        s,
+    }
 }

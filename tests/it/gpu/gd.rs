@@ -11,12 +11,12 @@ use gdshrink::gd::{
     CpuEngine, Engine, GdBatch, NoProgress, Problem, RunStatus, Strategy, Trajectory, rel_error,
 };
 use gdshrink::gpu::{self, GpuEngine};
-use gdshrink::precision::{nu, twin};
+use gdshrink::precision::twin;
 use gdshrink::spectral;
 use gdshrink::{Activation, Design, Error};
 use rand::Rng;
 
-use crate::common::gpu::{Agreement, assert_agree, ctx, ctx_with_binding};
+use crate::common::gpu::{Agreement, assert_agree, ctx, ctx_with_binding, reference};
 use crate::common::rng;
 
 fn s_max(d: &Design) -> f64 {
@@ -44,20 +44,16 @@ fn run_both(
     batch: &GdBatch,
     strategy: Strategy,
 ) -> (Trajectory, Trajectory, f64) {
-    let (d, b) = twin::problem(design, batch).unwrap();
-    let a = d.matrix();
-    let s = spectral::singular_values(a.as_ref()).unwrap()[0];
-    let a_eval = b.eval_points.as_ref().map(|p| d.matrix_at(p));
-    let mut problem = Problem::from_matrix(a.as_ref()).with_s_max(s);
-    if let Some(ae) = &a_eval {
-        problem = problem.with_eval_matrix(ae.as_ref());
-    }
-    let cpu = CpuEngine.run(&problem, &b, &NoProgress).unwrap();
+    let r = reference(design, batch);
     let gpu = GpuEngine::new(ctx)
         .with_strategy(strategy)
-        .run(&Problem::from_design(&d).with_s_max(s), &b, &NoProgress)
+        .run(
+            &Problem::from_design(&r.design).with_s_max(r.s),
+            &r.batch,
+            &NoProgress,
+        )
         .unwrap();
-    (gpu, cpu, nu(a.as_ref()).unwrap())
+    (gpu, r.cpu, r.nu)
 }
 
 fn report(what: &str, ag: Agreement) {

@@ -13,7 +13,7 @@ use gdshrink::precision::{f_tolerance, nu, twin};
 use gdshrink::spectral;
 use gdshrink::{Activation, Design};
 
-use crate::common::gpu::{assert_agree, ctx, open};
+use crate::common::gpu::{Reference, assert_agree, ctx, open, reference};
 
 fn problem(act: Activation, sigma: f64, n: usize, m: usize, q: Vec<u64>) -> (Design, GdBatch, f64) {
     let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
@@ -30,33 +30,6 @@ fn problem(act: Activation, sigma: f64, n: usize, m: usize, q: Vec<u64>) -> (Des
     let mut b = GdBatch::new(ys, vec![a, 0.3 * a, 1.9 * a], q);
     b.record_w = true;
     (d, b, s)
-}
-
-struct Reference {
-    cpu: Trajectory,
-    nu: f64,
-    design: Design,
-    batch: GdBatch,
-    s: f64,
-}
-
-fn reference(d: &Design, b: &GdBatch) -> Reference {
-    let (d, b) = twin::problem(d, b).unwrap();
-    let a = d.matrix();
-    let s = spectral::singular_values(a.as_ref()).unwrap()[0];
-    let a_eval = b.eval_points.as_ref().map(|p| d.matrix_at(p));
-    let mut problem = Problem::from_matrix(a.as_ref()).with_s_max(s);
-    if let Some(ae) = &a_eval {
-        problem = problem.with_eval_matrix(ae.as_ref());
-    }
-    let cpu = CpuEngine.run(&problem, &b, &NoProgress).unwrap();
-    Reference {
-        cpu,
-        nu: nu(a.as_ref()).unwrap(),
-        design: d,
-        batch: b,
-        s,
-    }
 }
 
 /// The reference's (f32-rounded) problem for the GPU engine, with s_max.
