@@ -63,9 +63,9 @@ fn residual_ratio(y: &[f64], f: &[f64]) -> f64 {
 impl CompareConfig {
     /// The study's rules, q ≥ 1 and at least one repeat.
     fn check(&self) -> Result<()> {
-        // The batch's own rules (length and finiteness of y, ordering of q) first.
+        // The study's own rules (α, length and finiteness of y, ordering of q) first.
         let s = &self.study;
-        s.batch(1.0).validate(s.design.n(), s.design.m(), None)?;
+        s.check()?;
         if s.qs[0] == 0 {
             return Err(Error::invalid(
                 "q",

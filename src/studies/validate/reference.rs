@@ -7,7 +7,7 @@ use faer::Mat;
 use super::ValidateConfig;
 use crate::error::Result;
 use crate::precision::{RefNorms, abs_product_norm, residual_norm_sums, residual_sum_norm};
-use crate::spectral::{ThinSvd, f_at, gd_exact_masks, gd_flow_masks, norm, shrink};
+use crate::spectral::{Shrunk, ThinSvd, f_at, gd_exact_masks, gd_flow_masks, norm, shrink};
 
 /// The f64 prediction at every checkpoint, from one SVD.
 pub(crate) struct Reference {
@@ -71,25 +71,38 @@ impl Reference {
                 gram: None,
             })
             .collect();
-        let column = |v: &[crate::spectral::Shrunk],
-                      pick: fn(&crate::spectral::Shrunk) -> Vec<f64>| {
-            v.iter().map(pick).collect::<Vec<_>>()
-        };
+        let loss = exact.iter().map(|s| s.loss).collect();
+        let (f, w, m_exact) = columns(exact);
+        let (f_flow, w_flow, m_flow) = columns(flow);
         Ok(Reference {
-            c,
-            f: column(&exact, |s| s.f.clone()),
-            w: column(&exact, |s| s.w.clone()),
-            m_exact: column(&exact, |s| s.m.clone()),
-            loss: exact.iter().map(|s| s.loss).collect(),
-            f_flow: column(&flow, |s| s.f.clone()),
-            w_flow: column(&flow, |s| s.w.clone()),
-            m_flow: column(&flow, |s| s.m.clone()),
-            f_eval,
-            f_eval_flow,
-            norms,
             svd,
+            c,
+            f,
+            w,
+            f_eval,
+            f_flow,
+            w_flow,
+            f_eval_flow,
+            m_exact,
+            m_flow,
+            loss,
+            norms,
         })
     }
+}
+
+/// One vector per q.
+type PerQ = Vec<Vec<f64>>;
+
+/// f, w and the mask values of each solution, one vector per q.
+fn columns(solutions: Vec<Shrunk>) -> (PerQ, PerQ, PerQ) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for s in solutions {
+        out.0.push(s.f);
+        out.1.push(s.w);
+        out.2.push(s.m);
+    }
+    out
 }
 
 /// ‖A − U diag(s) Vᵀ‖_F / ‖A‖_F.
