@@ -49,6 +49,9 @@ impl Engine for CpuEngine {
         progress: &dyn Progress,
     ) -> Result<Trajectory> {
         problem.check(batch)?;
+        // The batch's rules before any work (A is built below when not given).
+        let (n, m) = problem.shape();
+        batch.validate(n, m, problem.s_max())?;
         let built;
         let a = match (problem.matrix(), problem.design()) {
             (Some(a), _) => a,
@@ -74,25 +77,22 @@ impl Engine for CpuEngine {
             _ => None,
         };
         progress.begin(&EngineInfo::cpu_f64().label, batch.q_max());
-        let t = iterate(a, batch, problem.s_max(), a_eval, progress);
+        let t = iterate(a, batch, a_eval, progress);
         progress.finish();
         t
     }
 }
 
-/// Iterates the batch on `a` (N×M). `s_max` (largest singular value of A)
-/// enables the up-front stability check; `a_eval` (rows = evaluation points)
+/// Iterates the batch, validated by the caller, on `a` (N×M); `a_eval` (rows = evaluation points)
 /// is needed when `batch.eval_points` is set. `progress` hears the iteration
 /// count every [`CHECK_EVERY`] iterations.
 fn iterate(
     a: MatRef<'_, f64>,
     batch: &GdBatch,
-    s_max: Option<f64>,
     a_eval: Option<MatRef<'_, f64>>,
     progress: &dyn Progress,
 ) -> Result<Trajectory> {
     let (n, m) = (a.nrows(), a.ncols());
-    batch.validate(n, m, s_max)?;
     if batch.eval_points.is_some() && a_eval.is_none() {
         return Err(Error::invalid(
             "evaluation grid",
