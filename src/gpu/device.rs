@@ -8,6 +8,12 @@ use std::sync::Arc;
 use super::{GpuContext, GpuError};
 
 impl GpuContext {
+    /// A command encoder on this device.
+    pub(crate) fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
+        self.device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+    }
+
     /// A compute pipeline for `source`, compiled once per context and then
     /// served from a cache (kernels are specialised per activation and tile,
     /// and a batch of tests or runs reuses them).
@@ -321,11 +327,7 @@ impl GpuContext {
             bytes,
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         )?;
-        let mut enc = self
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("read-back"),
-            });
+        let mut enc = self.encoder("read-back");
         enc.copy_buffer_to_buffer(src, offset * 4, &staging, 0, bytes);
         self.submit_and_wait(kernel, enc)?;
         self.map_f32(kernel, &staging, len)

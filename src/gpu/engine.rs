@@ -139,21 +139,13 @@ impl<'c> GpuEngine<'c> {
         batch.validate(design.n(), design.m(), problem.s_max())?;
         let plan = plan::plan(self.ctx, design, batch, &self.options);
         let batch_dev = DeviceBatch::build(self.ctx, design, batch, &plan)?;
-        let mut enc = self.encoder("gd set-up");
-        launch::record(&mut enc, &[batch_dev.init()]);
-        self.ctx.submit_and_wait(KERNEL, enc)?;
+        launch::run(self.ctx, KERNEL, &[batch_dev.init()])?;
         Ok(PreparedGd {
             ctx: self.ctx,
             batch: batch_dev,
             plan,
             steps: 0,
         })
-    }
-
-    fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
-        self.ctx
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
     }
 }
 
@@ -286,9 +278,7 @@ impl PreparedGd<'_> {
     /// A command encoder on this batch's device.
     #[must_use]
     pub fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
-        self.ctx
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+        self.ctx.encoder(label)
     }
 
     /// Submits `enc` and waits for it.
@@ -299,9 +289,7 @@ impl PreparedGd<'_> {
     /// The residuals r_b = y_b − A·w_b after the steps done so far (one vector
     /// of N per run), read back from the device.
     pub fn residuals(&self) -> Result<Vec<Vec<f64>>> {
-        let mut enc = self.encoder("gd residuals");
-        launch::record(&mut enc, &[self.batch.observe()]);
-        self.ctx.submit_and_wait(KERNEL, enc)?;
+        launch::run(self.ctx, KERNEL, &[self.batch.observe()])?;
         self.batch.residuals(self.ctx)
     }
 }

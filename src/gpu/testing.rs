@@ -39,13 +39,7 @@ pub fn tuning(ctx: &GpuContext) -> Tuning {
 const KERNEL: &str = "kernel test";
 
 fn run(ctx: &GpuContext, launches: &[launch::Dispatch]) -> Result<()> {
-    let mut enc = ctx
-        .device()
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some(KERNEL),
-        });
-    launch::record(&mut enc, &[launches]);
-    Ok(ctx.submit_and_wait(KERNEL, enc)?)
+    Ok(launch::run(ctx, KERNEL, &[launches])?)
 }
 
 /// `skinny.wgsl` alone: the raw split sums of op(M)·X (op = M, or Mᵀ when

@@ -164,11 +164,7 @@ impl DeviceBatch {
         let batch = lp.batch;
         let buffer = lp.chunk_no % 2;
         let stage = &lp.staging[buffer];
-        let mut enc = ctx
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("gd chunk"),
-            });
+        let mut enc = ctx.encoder("gd chunk");
         if lp.chunk_no == 0 {
             launch::record(&mut enc, &[self.init()]);
         }

@@ -90,14 +90,7 @@ impl DeviceDesign<'_> {
     ) -> Result<Blocked, GpuError> {
         let kernel = Kernel::Design.name();
         let a = Blocked::zeros(ctx, (&kernel, what), self.shape, block_rows)?;
-        let launches = self.launches(ctx, &a)?;
-        let mut enc = ctx
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("design"),
-            });
-        ops::record(&mut enc, &[&launches]);
-        ctx.submit_and_wait(&kernel, enc)?;
+        ops::run(ctx, &kernel, &[&self.launches(ctx, &a)?])?;
         Ok(a)
     }
 }
@@ -148,22 +141,11 @@ pub fn eval_activation(ctx: &GpuContext, act: Activation, z: &[f32]) -> Result<V
     let out = ops::zeros(ctx, &name, "eta(z)", z.len())?;
     let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), "main")?;
     let bind = ctx.bind_group(&name, &pipeline, &[(0, &zin), (1, &out)])?;
-    let mut enc = ctx
-        .device()
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&name) });
-    {
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(&name),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(
-            (z.len().div_ceil(256) as u32).clamp(1, ops::MAX_GROUPS),
-            1,
-            1,
-        );
-    }
-    ctx.submit_and_wait(&name, enc)?;
+    let groups = [
+        (z.len().div_ceil(256) as u32).clamp(1, ops::MAX_GROUPS),
+        1,
+        1,
+    ];
+    ops::run(ctx, &name, &[&[Dispatch::new(pipeline, bind, groups)]])?;
     Ok(ctx.read_f32(&name, &out, 0, z.len())?)
 }

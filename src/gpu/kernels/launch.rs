@@ -74,6 +74,13 @@ pub(crate) fn record(enc: &mut wgpu::CommandEncoder, steps: &[&[Dispatch]]) {
     }
 }
 
+/// Records `steps` in one compute pass, submits them and waits for them.
+pub(crate) fn run(ctx: &GpuContext, kernel: &str, steps: &[&[Dispatch]]) -> Result<(), GpuError> {
+    let mut enc = ctx.encoder(kernel);
+    record(&mut enc, steps);
+    ctx.submit_and_wait(kernel, enc)
+}
+
 /// A device storage buffer of `len` f32, zero-filled.
 pub(crate) fn zeros(
     ctx: &GpuContext,
