@@ -32,10 +32,35 @@ pub fn spinner(message: &str) -> ProgressBar {
     pb
 }
 
-/// The library's progress as bars on stderr: one bar per stage, named
-/// `<prefix>: <stage>` (drawn only when stderr is a terminal).
+/// How [`Bars`] draws a stage.
+enum Look {
+    /// One wide bar named `<prefix>: <stage>`, cleared when the stage ends.
+    Line,
+    /// `reproduce`'s bars: the figure as prefix (the library announces
+    /// `"<figure>: <stage>"`), the stage as message; kept when done.
+    Stages,
+}
+
+/// A bar for `"<figure>: <stage>"`: the figure as prefix, the stage as message.
+fn stage_bar(what: &str, total: u64) -> ProgressBar {
+    let (figure, stage) = what.split_once(": ").unwrap_or(("", what));
+    let pb = ProgressBar::new(total);
+    let style = ProgressStyle::with_template(
+        "{prefix:>5} {bar:30.cyan/blue} {pos}/{len} {msg} [{elapsed_precise}]",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    pb.set_style(style);
+    pb.set_prefix(figure.to_string());
+    pb.set_message(stage.to_string());
+    pb.enable_steady_tick(Duration::from_millis(250));
+    pb
+}
+
+/// The library's progress as bars on stderr, one bar per stage (drawn only
+/// when stderr is a terminal).
 pub struct Bars {
     prefix: String,
+    look: Look,
     bar: Mutex<Option<ProgressBar>>,
 }
 
@@ -44,6 +69,16 @@ impl Bars {
     pub fn new(prefix: &str) -> Self {
         Bars {
             prefix: prefix.to_string(),
+            look: Look::Line,
+            bar: Mutex::new(None),
+        }
+    }
+
+    /// One bar per stage of a figure, kept on the terminal when done.
+    pub fn stages() -> Self {
+        Bars {
+            prefix: String::new(),
+            look: Look::Stages,
             bar: Mutex::new(None),
         }
     }
@@ -59,16 +94,16 @@ impl Bars {
 
 impl Progress for Bars {
     fn begin(&self, what: &str, total: u64) {
-        let message = if self.prefix.is_empty() {
-            what.to_string()
-        } else {
-            format!("{}: {what}", self.prefix)
+        let pb = match self.look {
+            Look::Line if self.prefix.is_empty() => progress_bar(total, what),
+            Look::Line => progress_bar(total, &format!("{}: {what}", self.prefix)),
+            Look::Stages => stage_bar(what, total),
         };
         if let Ok(mut b) = self.bar.lock() {
             if let Some(old) = b.take() {
                 old.finish_and_clear();
             }
-            *b = Some(progress_bar(total, &message));
+            *b = Some(pb);
         }
     }
 
@@ -84,7 +119,10 @@ impl Progress for Bars {
         if let Ok(mut b) = self.bar.lock()
             && let Some(pb) = b.take()
         {
-            pb.finish_and_clear();
+            match self.look {
+                Look::Line => pb.finish_and_clear(),
+                Look::Stages => pb.finish(),
+            }
         }
     }
 }

@@ -6,17 +6,17 @@
 //! prints the summary (or the claim list as JSON).
 
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use gdshrink::model::signal::{self, Builtin, Channel};
 use gdshrink::studies::reproduce::fig6::{RowSignal, TestSet};
-use gdshrink::studies::reproduce::{self, ClaimKind, Experiment, Progress, Settings, Size, report};
-use indicatif::{ProgressBar, ProgressStyle};
+use gdshrink::studies::reproduce::{
+    self, ClaimKind, Experiment, NoProgress, Progress, Settings, Size, report,
+};
 
 use crate::args::parse_lib;
+use crate::progress::Bars;
 
 /// Flags of `gdshrink reproduce`.
 #[derive(Args, Debug)]
@@ -88,51 +88,6 @@ fn parse_only(s: &str) -> std::result::Result<Only, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Progress bars on stderr, one per stage of a figure, prefixed with the
-/// figure (the library announces `"<figure>: <stage>"`); hidden when stderr is
-/// not a terminal.
-struct FigureBars {
-    bar: Mutex<Option<ProgressBar>>,
-    enabled: bool,
-}
-
-impl Progress for FigureBars {
-    fn begin(&self, what: &str, total: u64) {
-        if !self.enabled {
-            return;
-        }
-        let (figure, stage) = what.split_once(": ").unwrap_or(("", what));
-        let pb = ProgressBar::new(total);
-        let style = ProgressStyle::with_template(
-            "{prefix:>5} {bar:30.cyan/blue} {pos}/{len} {msg} [{elapsed_precise}]",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        pb.set_style(style);
-        pb.set_prefix(figure.to_string());
-        pb.set_message(stage.to_string());
-        pb.enable_steady_tick(Duration::from_millis(250));
-        if let Ok(mut b) = self.bar.lock() {
-            *b = Some(pb);
-        }
-    }
-
-    fn advance(&self, n: u64) {
-        if let Ok(b) = self.bar.lock() {
-            if let Some(pb) = b.as_ref() {
-                pb.inc(n);
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Ok(mut b) = self.bar.lock() {
-            if let Some(pb) = b.take() {
-                pb.finish();
-            }
-        }
-    }
-}
-
 fn signal_row(args: &ReproduceArgs, size: Size) -> Result<Option<RowSignal>> {
     let (values, label) = if let Some(path) = &args.image {
         let row = args.row.unwrap_or(100);
@@ -202,12 +157,10 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
     settings.fig6.protocol.clip = args.clip;
     settings.fig6.test = args.test;
 
-    let progress = FigureBars {
-        bar: Mutex::new(None),
-        enabled: !args.no_progress,
-    };
+    let bars = Bars::stages();
+    let progress: &dyn Progress = if args.no_progress { &NoProgress } else { &bars };
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let rep = reproduce::run_all(&args.only.0, &settings, &args.out, &progress, &command)
+    let rep = reproduce::run_all(&args.only.0, &settings, &args.out, progress, &command)
         .with_context(|| format!("running the experiments into {}", args.out.display()))?;
     let files = report::write(&rep, &args.out)?;
 
