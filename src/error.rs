@@ -123,6 +123,19 @@ pub enum Error {
         detail: String,
     },
 
+    /// A run would need more memory than this machine has available.
+    #[error("{what} needs {needed} of host memory; this machine has {available} available; {hint}")]
+    TooLarge {
+        /// The allocation, with its shape and element type.
+        what: String,
+        /// Bytes needed, formatted.
+        needed: String,
+        /// Bytes available, formatted.
+        available: String,
+        /// What to change.
+        hint: String,
+    },
+
     /// A figure could not be drawn or written.
     #[error("cannot draw plot '{path}': {detail}")]
     Plot {

@@ -9,7 +9,8 @@
 //! This crate makes that statement executable and checkable. Its modules are
 //! layered; each imports only the ones above it in this list:
 //!
-//! * [`error`] — typed errors; [`output`] — NPY/CSV arrays, tables, plots;
+//! * [`error`] — typed errors; [`output`] — NPY/CSV arrays, tables, plots,
+//!   durable writes; [`resources`] — memory needed vs available;
 //! * [`model`] — η, the grids, the N×M design matrix
 //!   $A_{ij} = \eta(\sigma(x_i - b_j))$ and the target signals;
 //! * [`spectral`] — singular values and the thin SVD (faer), the masks and the
@@ -45,6 +46,7 @@ pub mod gpu;
 pub mod model;
 pub mod output;
 pub mod precision;
+pub mod resources;
 pub mod spectral;
 pub mod studies;
 

@@ -7,7 +7,6 @@
 //! Every error names the file.
 
 use std::fs;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use npyz::WriterBuilder;
@@ -95,28 +94,23 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Writes an f64 array with the given shape (C order) to a `.npy` file.
+/// Writes an f64 array with the given shape (C order) to a `.npy` file,
+/// atomically (see [`super::atomic`]); missing folders are created.
 pub fn write_npy(path: &Path, shape: &[u64], data: &[f64]) -> Result<()> {
-    let file = fs::File::create(path).map_err(|e| Error::io("cannot create", path, e))?;
-    let mut w = npyz::WriteOptions::<f64>::new()
-        .default_dtype()
-        .shape(shape)
-        .writer(BufWriter::new(file))
-        .begin_nd()
-        .map_err(|e| Error::io("cannot write", path, e))?;
-    w.extend(data.iter().copied())
-        .map_err(|e| Error::io("cannot write", path, e))?;
-    w.finish().map_err(|e| Error::io("cannot write", path, e))
+    super::atomic::write_atomic(path, |file| {
+        let mut w = npyz::WriteOptions::<f64>::new()
+            .default_dtype()
+            .shape(shape)
+            .writer(file)
+            .begin_nd()?;
+        w.extend(data.iter().copied())?;
+        w.finish()
+    })
 }
 
-/// Writes bytes to a file, creating parent directories.
+/// Writes bytes to a file atomically, creating parent folders.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|e| Error::io("cannot create directory", parent, e))?;
-    }
-    let mut f = fs::File::create(path).map_err(|e| Error::io("cannot create", path, e))?;
-    f.write_all(bytes)
-        .map_err(|e| Error::io("cannot write", path, e))
+    super::atomic::write_bytes_atomic(path, bytes)
 }
 
 /// Reads an array from a `.npy` file as f64 (any numeric dtype), with its shape.
