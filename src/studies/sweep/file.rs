@@ -222,16 +222,9 @@ struct RawAxes {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawQ {
-    List(Vec<Spanned<Scalar>>),
-    Text(String),
-}
-
-#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCheckpoints {
-    q: Option<Spanned<RawQ>>,
+    q: Option<Spanned<toml::Value>>,
     k: Option<List>,
 }
 
@@ -559,12 +552,17 @@ fn checkpoints(src: &str, raw: Option<RawCheckpoints>) -> Result<CheckpointsSpec
         (Some(q), None) => {
             let line = line_of(src, q.span().start);
             let text = match q.into_inner() {
-                RawQ::Text(t) => t,
-                RawQ::List(l) => l
+                toml::Value::String(t) => t,
+                toml::Value::Array(l) => l
                     .iter()
-                    .map(|v| scalar_text(v.get_ref()).unwrap_or_else(|b| b.to_string()))
+                    .map(|v| match v {
+                        toml::Value::Integer(i) => i.to_string(),
+                        toml::Value::Float(f) => format!("{f:?}"),
+                        other => format!("<a {}>", other.type_str()),
+                    })
                     .collect::<Vec<_>>()
                     .join(","),
+                other => format!("<a {}>", other.type_str()),
             };
             Ok(CheckpointsSpec::Q(Token {
                 text,
