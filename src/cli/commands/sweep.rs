@@ -206,14 +206,8 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     let engines = Engines::new(&plan, args.adapter.as_deref())?;
     let progress = Reporter::new(args.progress_interval);
     let started = Instant::now();
-    let summary = run_sweep(
-        &plan,
-        &dir,
-        RunOptions { shard },
-        &engines,
-        &progress,
-        &stop,
-    )?;
+    let opts = RunOptions { shard, stop: &stop };
+    let summary = run_sweep(&plan, &dir, opts, &engines, &progress)?;
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let state = FolderState::read(&dir)?;
@@ -429,11 +423,15 @@ impl Reporter {
     }
 }
 
-fn eta(p: &ProgressState) -> f64 {
+/// Estimated seconds left, from the time per run so far ("-" before the first group).
+fn eta(p: &ProgressState) -> String {
     if p.runs_done == 0 {
-        return f64::NAN;
+        return "-".into();
     }
-    p.elapsed_s / p.runs_done as f64 * (p.runs_total - p.runs_done) as f64
+    format!(
+        "{:.0} s",
+        p.elapsed_s / p.runs_done as f64 * (p.runs_total - p.runs_done) as f64
+    )
 }
 
 impl SweepProgress for Reporter {

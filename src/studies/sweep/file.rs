@@ -251,11 +251,8 @@ struct RawFile {
 
 /// Line (1-based) of a byte offset.
 fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    // Spans from the TOML parser are at character boundaries.
+    src.get(..offset).unwrap_or(src).split('\n').count()
 }
 
 /// The value as text; a boolean (no parameter is one) comes back as the error.

@@ -21,6 +21,7 @@ use crate::output::atomic::{Staged, check_writable};
 mod bits {
     use serde::{Deserialize, Deserializer, Serializer};
 
+    #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `with` requires
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(v.to_bits())
     }

@@ -48,9 +48,11 @@ pub trait SweepProgress {
 
 /// How to run.
 #[derive(Clone, Copy, Debug)]
-pub struct RunOptions {
+pub struct RunOptions<'a> {
     /// Shard `k` (0-based) of `count`.
     pub shard: (usize, usize),
+    /// Set (by a signal handler) to stop between groups.
+    pub stop: &'a AtomicBool,
 }
 
 /// What a run of [`run_sweep`] did.
@@ -100,7 +102,7 @@ pub fn check_resources(plan: &Plan) -> Result<()> {
 
 /// Runs the groups of shard `opts.shard` of `plan` in `dir` (prepared with
 /// [`super::prepare_folder`]), skipping committed runs; stops between groups
-/// once `stop` is set.
+/// once `opts.stop` is set.
 ///
 /// # Errors
 /// Only when the journal cannot be written; a failing group is recorded and
@@ -108,10 +110,9 @@ pub fn check_resources(plan: &Plan) -> Result<()> {
 pub fn run_sweep(
     plan: &Plan,
     dir: &std::path::Path,
-    opts: RunOptions,
+    opts: RunOptions<'_>,
     engines: &dyn EngineSource,
     progress: &dyn SweepProgress,
-    stop: &AtomicBool,
 ) -> Result<SweepSummary> {
     let started = Instant::now();
     let state = FolderState::read(dir)?;
@@ -121,7 +122,7 @@ pub fn run_sweep(
         let pending: Vec<&Run> = g
             .runs
             .iter()
-            .filter(|r| !state.committed.contains_key(&r.id))
+            .filter(|r| !state.committed.contains(&r.id))
             .collect();
         summary.runs_skipped += g.runs.len() - pending.len();
         if !pending.is_empty() {
@@ -141,7 +142,7 @@ pub fn run_sweep(
     let mut journal = JournalWriter::create(dir, &writer_id(opts.shard), &plan.settings_id)?;
     summary.journal = Some(journal.path().to_path_buf());
     for (g, runs) in work {
-        if stop.load(Ordering::SeqCst) {
+        if opts.stop.load(Ordering::SeqCst) {
             summary.interrupted = true;
             break;
         }
@@ -376,12 +377,9 @@ fn run_group(
             let target = heldout.as_ref().and_then(|p| run.signal.heldout(p));
             rows.extend(metric_rows(
                 &gr,
-                &traj,
-                bi,
+                (&traj, bi, gd_s),
                 (run, y, *alpha),
-                closed.as_deref(),
-                target.as_deref(),
-                gd_s,
+                (closed.as_deref(), target.as_deref()),
             ));
         }
     }
@@ -422,14 +420,13 @@ pub fn psnr_db(f: &[f64], target: &[f64]) -> f64 {
     10.0 * ((hi - lo) * (hi - lo) / mse).log10()
 }
 
+/// The rows of run `bi` of a batch: (trajectory, index, seconds), (run, y,
+/// α), (closed-form solutions per checkpoint, held-out target).
 fn metric_rows(
     gr: &GroupRun<'_>,
-    traj: &Trajectory,
-    bi: usize,
+    (traj, bi, gd_s): (&Trajectory, usize, f64),
     (run, y, alpha): (&Run, &Vec<f64>, f64),
-    closed: Option<&[crate::spectral::Shrunk]>,
-    target: Option<&[f64]>,
-    gd_s: f64,
+    (closed, target): (Option<&[crate::spectral::Shrunk]>, Option<&[f64]>),
 ) -> Vec<Row> {
     let loss0 = 0.5 * y.iter().map(|v| v * v).sum::<f64>();
     let (status, error) = status_of(traj.status.get(bi));

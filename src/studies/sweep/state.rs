@@ -2,7 +2,7 @@
 //! and the comparison of both (done, failed, pending, disagreements); the
 //! union of several folders (merge).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::journal::read_folder;
@@ -111,7 +111,7 @@ pub struct FolderState {
     /// Rows by (run_id, q), first committed wins.
     pub rows: BTreeMap<(String, i64), (Row, PathBuf)>,
     /// Committed run ids.
-    pub committed: BTreeMap<String, ()>,
+    pub committed: BTreeSet<String>,
     /// Runs whose last attempt failed as a group (engine error) and never committed.
     pub failed: BTreeMap<String, String>,
     /// Rows that disagree.
@@ -134,7 +134,7 @@ impl FolderState {
             for (_, runs, rows) in content.committed {
                 for r in runs {
                     self.failed.remove(&r);
-                    self.committed.insert(r, ());
+                    self.committed.insert(r);
                 }
                 for row in rows {
                     let key = (row.run_id.clone(), row.q);
@@ -156,7 +156,7 @@ impl FolderState {
             }
             for (_, runs, error) in content.failed {
                 for r in runs {
-                    if !self.committed.contains_key(&r) {
+                    if !self.committed.contains(&r) {
                         self.failed.insert(r, error.clone());
                     }
                 }
@@ -182,7 +182,7 @@ impl FolderState {
         let mut t = Tally::default();
         for g in &plan.groups {
             for r in &g.runs {
-                if self.committed.contains_key(&r.id) {
+                if self.committed.contains(&r.id) {
                     let bad = self
                         .rows
                         .range((r.id.clone(), i64::MIN)..=(r.id.clone(), i64::MAX))
@@ -206,14 +206,14 @@ impl FolderState {
     /// Committed rows of the runs of `plan`, sorted by (run_id, q).
     #[must_use]
     pub fn rows_of(&self, plan: &Plan) -> Vec<Row> {
-        let ids: BTreeMap<&str, ()> = plan
+        let ids: BTreeSet<&str> = plan
             .groups
             .iter()
-            .flat_map(|g| g.runs.iter().map(|r| (r.id.as_str(), ())))
+            .flat_map(|g| g.runs.iter().map(|r| r.id.as_str()))
             .collect();
         self.rows
             .values()
-            .filter(|(r, _)| ids.contains_key(r.run_id.as_str()))
+            .filter(|(r, _)| ids.contains(r.run_id.as_str()))
             .map(|(r, _)| r.clone())
             .collect()
     }
