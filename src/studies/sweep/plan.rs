@@ -22,6 +22,9 @@ use crate::error::{Error, Result};
 use crate::gd::{LearningRate, QList};
 use crate::model::{Activation, Design, DesignSpec, Grid, Sigma};
 
+/// Most runs one sweep file may expand to.
+pub const MAX_RUNS: usize = 1_000_000;
+
 /// Format version of `plan.json`.
 pub const PLAN_VERSION: u32 = 1;
 
@@ -225,6 +228,20 @@ impl Plan {
     /// what is allowed.
     pub fn from_spec(spec: &SweepSpec) -> Result<Plan> {
         let settings = settings(spec)?;
+        // Counted before anything is expanded, so a huge product fails at once.
+        let total = spec
+            .axes
+            .iter()
+            .fold(1_usize, |n, a| n.saturating_mul(a.values.len()));
+        if total > MAX_RUNS {
+            return Err(Error::invalid(
+                "sweep",
+                format!("{total} combinations of the axes"),
+                format!(
+                    "at most {MAX_RUNS} runs in one sweep file; split it, or zip axes that vary together"
+                ),
+            ));
+        }
         let mut combos: Vec<BTreeMap<Key, Token>> = vec![spec.fixed.iter().cloned().collect()];
         for axis in &spec.axes {
             let mut next = Vec::with_capacity(combos.len() * axis.values.len());
@@ -238,13 +255,6 @@ impl Plan {
                 }
             }
             combos = next;
-        }
-        if combos.len() > 1_000_000 {
-            return Err(Error::invalid(
-                "sweep",
-                format!("{} runs", combos.len()),
-                "at most 1000000 runs in one sweep file",
-            ));
         }
         let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         let mut cache = Resolver::new(spec);

@@ -102,6 +102,18 @@ fn bad_files_get_documented_errors() {
         ),
         ("[fixed]\nn = \n".to_string(), vec!["line 2"]),
     ];
+    // 40^4 = 2.56e6 combinations: refused before anything is expanded.
+    let forty = (2..42)
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let huge =
+        format!("[axes]\nn = [{forty}]\nm = [{forty}]\nsigma = [{forty}]\nalpha = [{forty}]{q}");
+    let err = plan_of(&huge).unwrap_err().to_string();
+    assert!(
+        err.contains("2560000 combinations") && err.contains("at most 1000000"),
+        "{err}"
+    );
     for (src, want) in &cases {
         let err = plan_of(src).expect_err(src).to_string();
         for w in want {
