@@ -438,7 +438,7 @@ impl SweepProgress for Reporter {
     fn update(&self, p: &ProgressState) {
         let sps = p.steps as f64 / p.elapsed_s.max(1e-9);
         let msg = format!(
-            "groups {}/{}, {sps:.3e} steps/s, eta {:.0} s",
+            "groups {}/{}, {sps:.3e} steps/s, eta {}",
             p.groups_done,
             p.groups_total,
             eta(p)
