@@ -41,6 +41,10 @@ enum Command {
     Compare(cmd::compare::CompareArgs),
     /// Regenerate the paper's figures: data, plots and a checked report.
     Reproduce(cmd::reproduce::ReproduceArgs),
+    /// Run a sweep file: runs sharing A as GPU batches, resumable, shardable (`sweep status DIR`).
+    Sweep(cmd::sweep::SweepArgs),
+    /// Merge sweep folders (shards): deduplicate, flag disagreements, report missing runs.
+    Merge(cmd::merge::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +58,8 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Compare(a) => cmd::compare::run(a),
         Command::Reproduce(a) => cmd::reproduce::run(a),
+        Command::Sweep(a) => cmd::sweep::run(a),
+        Command::Merge(a) => cmd::merge::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

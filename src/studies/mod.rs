@@ -12,6 +12,7 @@ pub mod compare;
 mod config;
 #[cfg(feature = "plot")]
 pub mod reproduce;
+pub mod sweep;
 pub mod validate;
 
 pub use config::StudyConfig;

@@ -3,8 +3,10 @@
 pub mod compare;
 pub mod devices;
 pub mod gd;
+pub mod merge;
 pub mod qk;
 pub mod reproduce;
 pub mod shrink;
 pub mod spectrum;
+pub mod sweep;
 pub mod validate;

@@ -16,6 +16,8 @@ fn every_command_has_help() {
         "validate",
         "compare",
         "reproduce",
+        "sweep",
+        "merge",
     ] {
         let out = ok(&[cmd, "--help"]);
         assert!(out.contains("Usage"), "{cmd}: {out}");

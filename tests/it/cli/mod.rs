@@ -22,4 +22,5 @@ mod qk;
 mod reproduce;
 mod shrink;
 mod spectrum;
+mod sweep;
 mod validate;

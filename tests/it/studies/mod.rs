@@ -5,4 +5,5 @@
 
 #[cfg(feature = "plot")]
 mod reproduce;
+mod sweep;
 mod validate;
