@@ -41,6 +41,8 @@ enum Command {
     Compare(cmd::compare::CompareArgs),
     /// Regenerate the paper's figures: data, plots and a checked report.
     Reproduce(cmd::reproduce::ReproduceArgs),
+    /// Spectral penalty of an activation (FFT and closed form) against the singular values of A.
+    Penalty(cmd::penalty::PenaltyArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Compare(a) => cmd::compare::run(a),
         Command::Reproduce(a) => cmd::reproduce::run(a),
+        Command::Penalty(a) => cmd::penalty::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod devices;
 pub mod gd;
+pub mod penalty;
 pub mod qk;
 pub mod reproduce;
 pub mod shrink;
