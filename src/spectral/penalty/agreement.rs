@@ -1,6 +1,10 @@
 //! The prediction of the penalty against the singular values of A: component
 //! k ↔ ν_k = (k+½)/2 cycles per unit x, s_k/s_0 ≈ |F\[φ\](ν_k/σ)|/|F\[φ\](ν_0/σ)|
-//! (see the module docs of [`super`]), and the GD mask that follows.
+//! (see the module docs of [`super`]), and the GD mask that follows. Since the
+//! SVD sorts its values, the prediction is sorted too: s_k/s_0 is held
+//! against the k-th largest |F\[φ\](ν_j/σ)|, j = 0..r−1, over the largest
+//! (the same thing for every activation whose |F| decreases; not for the
+//! band-pass wavepacket, whose components are matched by rank).
 
 use serde::Serialize;
 
@@ -50,7 +54,8 @@ pub struct Agreement {
     pub nu: Vec<f64>,
     /// s_k/s_0.
     pub measured: Vec<f64>,
-    /// √(ρ(ν_0)/ρ(ν_k)); NaN where the frequency is beyond the measured spectrum.
+    /// The k-th largest of |F\[φ\](ν_j/σ)| over j, divided by the largest:
+    /// √(ρ(ν_0)/ρ(ν_k)) when |F| decreases.
     pub predicted: Vec<f64>,
     /// The band \[k_lo, k_hi\] actually used (after the floor).
     pub band: (usize, usize),
@@ -93,15 +98,27 @@ pub fn agreement(
     let nu: Vec<f64> = k.iter().map(|&k| component_frequency(k)).collect();
     let measured: Vec<f64> = s.iter().map(|v| v / s[0]).collect();
     let amp = |nu: f64| spec.at(nu / sigma).map_or(f64::NAN, f64::sqrt);
-    let a0 = amp(nu[0]);
-    if !(a0.is_finite() && a0 > 0.0) {
+    // The SVD sorts: the k-th largest s pairs with the k-th largest |F| over
+    // the component frequencies (the identity for a decreasing |F|; a
+    // band-pass φ such as the wavepacket is matched by rank, not by ν).
+    let mut amps: Vec<f64> = nu.iter().map(|&v| amp(v)).collect();
+    if let Some(bad) = amps.iter().position(|a| !a.is_finite()) {
         return Err(Error::invalid(
-            "spectrum at the first component",
-            format!("|F| = {a0} at nu = {}", nu[0] / sigma),
-            "a positive value: refine the FFT grid (its resolution is too coarse for this sigma)",
+            "spectrum at the component frequencies",
+            format!("no value at nu = {} (cycles per unit z)", nu[bad] / sigma),
+            "frequencies inside the FFT grid: refine it (FftGrid::for_design)",
         ));
     }
-    let predicted: Vec<f64> = nu.iter().map(|&v| amp(v) / a0).collect();
+    amps.sort_by(|a, b| b.total_cmp(a));
+    let a0 = amps[0];
+    if a0 <= 0.0 {
+        return Err(Error::invalid(
+            "spectrum at the component frequencies",
+            "|F| = 0 at every one",
+            "an activation with a non-zero transform below the highest component frequency",
+        ));
+    }
+    let predicted: Vec<f64> = amps.iter().map(|v| v / a0).collect();
     let mut hi = band.k_lo;
     while hi < band.k_hi {
         let next = hi + 1;
