@@ -15,7 +15,7 @@ use crate::spectral::KEPT_LEVEL;
 /// The frequency of component k (cycles per unit x on \[0, 1\]): (k+½)/2, the
 /// frequency of the DST-like basis sin(π(k+½)x); k/2 asymptotically.
 pub fn component_frequency(k: usize) -> f64 {
-    (k as f64 + 0.5) / 2.0
+    0.5 * k as f64 + 0.25
 }
 
 /// Which components the agreement is measured over.

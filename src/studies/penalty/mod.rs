@@ -115,7 +115,9 @@ pub fn run(cfg: &PenaltyConfig) -> Result<PenaltyReport> {
         return Err(Error::invalid("floor", cfg.floor, "a number in (0, 1)"));
     }
     let r = d.n().min(d.m());
-    let (k_lo, k_hi) = cfg.k_band.unwrap_or((1, (r / 4).max(4)));
+    let (k_lo, k_hi) = cfg
+        .k_band
+        .unwrap_or((1, (r / 4).max(4).min(r.saturating_sub(1))));
     let grid = FftGrid::for_design(d.sigma(), component_frequency(r))?;
     let act = d.activation();
     let spectrum = power_spectrum(act, grid)?;
@@ -155,7 +157,7 @@ pub fn run(cfg: &PenaltyConfig) -> Result<PenaltyReport> {
         &spectrum,
         &AgreementSpec {
             k_lo,
-            k_hi: k_hi.min(r - 1),
+            k_hi,
             floor: cfg.floor,
             qs: cfg.qs.clone(),
         },

@@ -16,6 +16,7 @@ fn every_command_has_help() {
         "validate",
         "compare",
         "reproduce",
+        "penalty",
     ] {
         let out = ok(&[cmd, "--help"]);
         assert!(out.contains("Usage"), "{cmd}: {out}");
