@@ -107,3 +107,46 @@ fn act_sinc(z: f32) -> f32 {
 fn act_gaussian(z: f32) -> f32 {
     return exp(-PI * min(z * z, 100.0));
 }
+
+// ln(1 + x) for x ∈ [0, 1] without the driver's log (Vulkan bounds log near 1
+// only by an absolute 2^-21): 2·atanh(s), s = x/(2 + x) ∈ [0, 1/3], by its
+// series to s^15 (truncation < 2e−9 relative); full relative precision as x → 0.
+fn log1p_unit(x: f32) -> f32 {
+    let s = x / (2.0 + x);
+    let u = s * s;
+    return 2.0 * s * (1.0 + u * (1.0 / 3.0 + u * (1.0 / 5.0 + u * (1.0 / 7.0 + u * (1.0 / 9.0 +
+        u * (1.0 / 11.0 + u * (1.0 / 13.0 + u * (1.0 / 15.0))))))));
+}
+
+// ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)): exp only sees −|z| ≤ 0.
+fn act_softplus(z: f32) -> f32 {
+    return max(z, 0.0) + log1p_unit(exp(-abs(z)));
+}
+
+// 1 / (1 + e^(−z)) with e = exp(−|z|) ≤ 1: no overflow for any z.
+fn act_sigmoid(z: f32) -> f32 {
+    let e = exp(-abs(z));
+    return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+}
+
+// 1 / (1 + z²); past |z| = 1e15 (where 1 + z² = z² in f32) as (1/|z|)², so
+// z² never overflows.
+fn act_cauchy(z: f32) -> f32 {
+    let a = abs(z);
+    if (a > 1e15) {
+        let r = 1.0 / a;
+        return r * r;
+    }
+    return 1.0 / (1.0 + a * a);
+}
+
+// exp(−πz²/4)·cos(2πz), z² clamped before exp. The carrier is reduced as in
+// the f64 form: r = z − round(z) ∈ [−½, ½] (exact), t = ½ − 2|r| ∈ [−½, ½]
+// (exact wherever the carrier is small), cos(2πz) = sin(πt) = πt·S(t²) with
+// the sinc polynomial S: no driver sin/cos, exact zeros at z = ±¼ + k/2.
+fn act_wavepacket(z: f32) -> f32 {
+    let window = exp(-0.25 * PI * min(z * z, 400.0));
+    let r = z - round(z);
+    let t = 0.5 - 2.0 * abs(r);
+    return window * (PI * t * sinc_series(t * t));
+}

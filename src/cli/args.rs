@@ -18,7 +18,8 @@ use serde_json::{Map, Value, json};
 /// The network: η, σ, samples and biases.
 #[derive(Args, Clone, Debug)]
 pub struct ModelArgs {
-    /// Activation η: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian.
+    /// Activation η: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian,
+    /// softplus, sigmoid, cauchy, wavepacket.
     #[arg(long, short = 'a', default_value = "tanh", value_parser = parse_lib::<Activation>)]
     pub activation: Activation,
     #[command(flatten)]

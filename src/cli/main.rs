@@ -45,6 +45,8 @@ enum Command {
     Sweep(cmd::sweep::SweepArgs),
     /// Merge sweep folders (shards): deduplicate, flag disagreements, report missing runs.
     Merge(cmd::merge::MergeArgs),
+    /// Spectral penalty of an activation (FFT and closed form) against the singular values of A.
+    Penalty(cmd::penalty::PenaltyArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Reproduce(a) => cmd::reproduce::run(a),
         Command::Sweep(a) => cmd::sweep::run(a),
         Command::Merge(a) => cmd::merge::run(a),
+        Command::Penalty(a) => cmd::penalty::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,17 @@
 //! | `silu` | z / (1 + e^(−z)) | quasi-monotonic | ≈2 |
 //! | `sinc` | sin(πz)/(πz), 1 at 0 | non-monotonic | – |
 //! | `gaussian` | exp(−πz²) | non-monotonic | – |
+//! | `softplus` | ln(1 + e^z) | monotonic | ≈2 |
+//! | `sigmoid` | 1 / (1 + e^(−z)) (logistic) | monotonic | ≈1 |
+//! | `cauchy` | 1 / (1 + z²) | non-monotonic | – |
+//! | `wavepacket` | exp(−πz²/4)·cos(2πz) | non-monotonic | – |
+//!
+//! The last four are not in the paper's figures; they come from the companion
+//! paper's table of spectral penalties (arXiv 2503.10587, see
+//! [`crate::spectral::penalty`]). The wavepacket is a Gaussian window of scale 2
+//! (exp(−π(z/2)²), standard deviation √(2/π) ≈ 0.80) times a cosine carrier of
+//! frequency 1 (period 1): its Fourier transform is
+//! exp(−4π(ν−1)²) + exp(−4π(ν+1)²), a band around |ν| = 1.
 //!
 //! Gaussian convention: the paper prints exp(−(σ/π)x²); we use exp(−πz²), which
 //! is its own Fourier transform and has the bandwidth scale of sinc (see README).
@@ -52,6 +63,14 @@ pub enum Activation {
     Sinc,
     /// exp(−πz²).
     Gaussian,
+    /// ln(1 + e^z).
+    Softplus,
+    /// The logistic sigmoid 1 / (1 + e^(−z)).
+    Sigmoid,
+    /// 1 / (1 + z²).
+    Cauchy,
+    /// exp(−πz²/4)·cos(2πz): a Gaussian window of scale 2 times a carrier of frequency 1.
+    Wavepacket,
 }
 
 /// Monotonicity class of an activation (paper §5).
@@ -117,9 +136,16 @@ impl Activation {
         Activation::Gaussian,
     ];
 
+    /// The activations beyond the paper's figures (the companion paper's table).
+    pub const EXTRA: [Activation; 4] = [
+        Activation::Softplus,
+        Activation::Sigmoid,
+        Activation::Cauchy,
+        Activation::Wavepacket,
+    ];
+
     /// Names accepted by [`FromStr`], for help texts and error messages.
-    pub const VALID_NAMES: &'static str =
-        "heaviside, tanh, relu, relu2, spline:R (R = 1..8), gelu, silu, sinc, gaussian";
+    pub const VALID_NAMES: &'static str = "heaviside, tanh, relu, relu2, spline:R (R = 1..8), gelu, silu, sinc, gaussian, softplus, sigmoid, cauchy, wavepacket";
 
     /// η(z) in f64.
     #[inline]
@@ -137,6 +163,10 @@ impl Activation {
             Activation::Silu => silu(z),
             Activation::Sinc => sinc(z),
             Activation::Gaussian => (-std::f64::consts::PI * z * z).exp(),
+            Activation::Softplus => softplus(z),
+            Activation::Sigmoid => sigmoid(z),
+            Activation::Cauchy => cauchy(z),
+            Activation::Wavepacket => wavepacket(z),
         }
     }
 
@@ -160,6 +190,10 @@ impl Activation {
             Activation::Silu => "silu",
             Activation::Sinc => "sinc",
             Activation::Gaussian => "gaussian",
+            Activation::Softplus => "softplus",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Cauchy => "cauchy",
+            Activation::Wavepacket => "wavepacket",
         }
     }
 
@@ -170,22 +204,32 @@ impl Activation {
             | Activation::Tanh
             | Activation::Relu
             | Activation::Relu2
-            | Activation::Spline(_) => Monotonicity::Monotonic,
+            | Activation::Spline(_)
+            | Activation::Softplus
+            | Activation::Sigmoid => Monotonicity::Monotonic,
             Activation::Gelu | Activation::Silu => Monotonicity::QuasiMonotonic,
-            Activation::Sinc | Activation::Gaussian => Monotonicity::NonMonotonic,
+            Activation::Sinc
+            | Activation::Gaussian
+            | Activation::Cauchy
+            | Activation::Wavepacket => Monotonicity::NonMonotonic,
         }
     }
 
-    /// Spline order r where defined (none for sinc and gaussian).
+    /// Spline order r where defined (none for sinc, gaussian, cauchy and wavepacket).
     pub fn order(self) -> Option<SplineOrder> {
         match self {
             Activation::Heaviside => Some(SplineOrder::Exact(1)),
             Activation::Relu => Some(SplineOrder::Exact(2)),
             Activation::Relu2 => Some(SplineOrder::Exact(3)),
             Activation::Spline(r) => Some(SplineOrder::Exact(r)),
-            Activation::Tanh => Some(SplineOrder::Approx(1)),
-            Activation::Gelu | Activation::Silu => Some(SplineOrder::Approx(2)),
-            Activation::Sinc | Activation::Gaussian => None,
+            Activation::Tanh | Activation::Sigmoid => Some(SplineOrder::Approx(1)),
+            Activation::Gelu | Activation::Silu | Activation::Softplus => {
+                Some(SplineOrder::Approx(2))
+            }
+            Activation::Sinc
+            | Activation::Gaussian
+            | Activation::Cauchy
+            | Activation::Wavepacket => None,
         }
     }
 
@@ -240,6 +284,10 @@ impl FromStr for Activation {
             "silu" | "swish" => Activation::Silu,
             "sinc" => Activation::Sinc,
             "gaussian" | "gauss" => Activation::Gaussian,
+            "softplus" => Activation::Softplus,
+            "sigmoid" | "logistic" => Activation::Sigmoid,
+            "cauchy" => Activation::Cauchy,
+            "wavepacket" => Activation::Wavepacket,
             _ => return Err(unknown()),
         })
     }
@@ -316,13 +364,58 @@ fn sinc(z: f64) -> f64 {
     }
 }
 
+/// ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)): e^(−|z|) ≤ 1 never overflows
+/// and `ln_1p` keeps full relative precision in the left tail (≈ e^z).
+#[inline]
+fn softplus(z: f64) -> f64 {
+    z.max(0.0) + (-z.abs()).exp().ln_1p()
+}
+
+/// 1 / (1 + e^(−z)) with e = e^(−|z|) ≤ 1: no overflow for any z.
+#[inline]
+fn sigmoid(z: f64) -> f64 {
+    let e = (-z.abs()).exp();
+    if z >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    }
+}
+
+/// 1 / (1 + z²), as (1/|z|)² once z² would swamp the 1 (and overflow).
+#[inline]
+fn cauchy(z: f64) -> f64 {
+    let a = z.abs();
+    if a > 1e150 {
+        let r = 1.0 / a;
+        r * r
+    } else {
+        1.0 / (1.0 + a * a)
+    }
+}
+
+/// exp(−πz²/4)·cos(2πz) with the carrier reduced exactly first:
+/// cos(2πz) = cos(2πr) = sin(πt), r = z − round(z) ∈ [−½, ½] and
+/// t = ½ − 2|r| ∈ [−½, ½] (r exact in floating point, t exact wherever the
+/// carrier is small), so the phase is right at any |z| and the carrier's zeros
+/// are exact (the window has underflowed to 0 past |z| ≈ 31). The GPU form
+/// reduces the same way.
+#[inline]
+fn wavepacket(z: f64) -> f64 {
+    let pi = std::f64::consts::PI;
+    let window = (-0.25 * pi * (z * z).min(4000.0)).exp();
+    let r = z - z.round();
+    let t = 0.5 - 2.0 * r.abs();
+    window * (pi * t).sin()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_every_name_and_round_trips() {
-        for a in Activation::PAPER {
+        for a in Activation::PAPER.into_iter().chain(Activation::EXTRA) {
             assert_eq!(a.name().parse::<Activation>().unwrap(), a);
         }
         assert_eq!(
@@ -334,8 +427,8 @@ mod tests {
 
     #[test]
     fn unknown_name_lists_valid_ones() {
-        let err = "softplus".parse::<Activation>().unwrap_err().to_string();
-        assert!(err.contains("softplus"), "{err}");
+        let err = "softmax".parse::<Activation>().unwrap_err().to_string();
+        assert!(err.contains("softmax"), "{err}");
         assert!(
             err.contains("heaviside") && err.contains("gaussian"),
             "{err}"
@@ -363,15 +456,73 @@ mod tests {
         assert_eq!(Activation::Spline(1).eval(0.5), 1.0);
         assert_eq!(Activation::Spline(3).eval(0.5), 0.25);
         assert_eq!(Activation::Relu2.eval(-2.0), 0.0);
-        for a in Activation::PAPER {
+        for a in Activation::PAPER.into_iter().chain(Activation::EXTRA) {
             for z in [-1e30, -1e3, -1.0, 0.0, 1.0, 1e3, 1e30] {
+                assert!(a.eval(z).is_finite(), "{a} at {z}");
+            }
+        }
+        for a in Activation::EXTRA {
+            for z in [-1e300, f64::MIN, 1e300, f64::MAX] {
                 assert!(a.eval(z).is_finite(), "{a} at {z}");
             }
         }
     }
 
+    /// The four extra activations against independent closed forms at |z| ≤ 5
+    /// (where those forms lose nothing), and in the tails where they would. Tolerances: a few ulp of the value (the
+    /// forms differ by a handful of roundings; 1e−14 relative is ≈ 45 ulp).
+    #[test]
+    fn extra_activations_against_naive_forms() {
+        let pi = std::f64::consts::PI;
+        for i in -50..=50 {
+            let z = f64::from(i) / 10.0;
+            let rel = |got: f64, want: f64| (got - want).abs() <= 1e-14 * want.abs().max(1e-300);
+            // ln_1p(e^z): the same function by another route (no max(z, 0) split).
+            let sp = z.exp().ln_1p();
+            assert!(rel(Activation::Softplus.eval(z), sp), "softplus({z})");
+            let sg = 1.0 / (1.0 + (-z).exp());
+            assert!(rel(Activation::Sigmoid.eval(z), sg), "sigmoid({z})");
+            assert!(
+                rel(Activation::Cauchy.eval(z), 1.0 / (1.0 + z * z)),
+                "cauchy({z})"
+            );
+            let wp = (-pi * z * z / 4.0).exp() * (2.0 * pi * z).cos();
+            // Absolute near the carrier's zeros (cos(2πz) computed from 2πz
+            // rounds by ≈ 2π|z|·ε there).
+            assert!(
+                (Activation::Wavepacket.eval(z) - wp).abs() <= 1e-14,
+                "wavepacket({z})"
+            );
+        }
+        // Left tail of softplus: ln(1 + e^z) ≈ e^z to full relative precision,
+        // where the naive formula rounds 1 + e^z to 1.
+        let z = -50.0f64;
+        assert!((Activation::Softplus.eval(z) / z.exp() - 1.0).abs() < 1e-15);
+        assert_eq!(Activation::Softplus.eval(1e300), 1e300);
+        assert_eq!(Activation::Sigmoid.eval(0.0), 0.5);
+        assert_eq!(Activation::Sigmoid.eval(-1e3), 0.0);
+        assert_eq!(Activation::Sigmoid.eval(1e3), 1.0);
+        assert_eq!(Activation::Cauchy.eval(1e200), 0.0);
+        assert_eq!(Activation::Cauchy.eval(1e100), 1e-200);
+        assert_eq!(Activation::Wavepacket.eval(0.0), 1.0);
+        // The carrier's zeros z = ±1/4 + k/2 are exact zeros after reduction.
+        assert_eq!(Activation::Wavepacket.eval(0.25), 0.0);
+        assert_eq!(Activation::Wavepacket.eval(-2.75), 0.0);
+        // At z = 1 the carrier is 1: the window alone.
+        assert_eq!(Activation::Wavepacket.eval(1.0), (-pi / 4.0).exp());
+    }
+
     #[test]
     fn metadata() {
+        assert_eq!(Activation::Softplus.order(), Some(SplineOrder::Approx(2)));
+        assert_eq!(Activation::Sigmoid.order(), Some(SplineOrder::Approx(1)));
+        assert_eq!(Activation::Cauchy.order(), None);
+        assert_eq!(Activation::Wavepacket.class(), Monotonicity::NonMonotonic);
+        assert_eq!(Activation::Sigmoid.class(), Monotonicity::Monotonic);
+        assert_eq!(
+            "logistic".parse::<Activation>().unwrap(),
+            Activation::Sigmoid
+        );
         assert_eq!(Activation::Tanh.order(), Some(SplineOrder::Approx(1)));
         assert_eq!(Activation::Relu2.order().unwrap().r(), 3);
         assert_eq!(Activation::Sinc.order(), None);

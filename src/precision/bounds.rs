@@ -79,6 +79,23 @@ pub fn z_deta(act: Activation, z: f64) -> f64 {
             }
         }
         Activation::Gaussian => -2.0 * pi * z * z * act.eval(z),
+        // η' = sigmoid(z).
+        Activation::Softplus => z * Activation::Sigmoid.eval(z),
+        Activation::Sigmoid => {
+            let s = act.eval(z);
+            z * s * (1.0 - s)
+        }
+        // η' = −2z/(1 + z²)²; written with η so that z² never overflows.
+        Activation::Cauchy => {
+            let c = act.eval(z);
+            -2.0 * (z * c) * (z * c)
+        }
+        // η = g·c, g = exp(−πz²/4), c = cos(2πz):
+        // z·η' = −(π z²/2)·η − 2π z·g·sin(2πz).
+        Activation::Wavepacket => {
+            let g = (-0.25 * pi * (z * z).min(4000.0)).exp();
+            -0.5 * pi * z * z * act.eval(z) - 2.0 * pi * z * g * (2.0 * pi * z).sin()
+        }
     }
 }
 

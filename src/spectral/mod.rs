@@ -9,10 +9,13 @@
 //!   1 − exp(−αqs²), ridge, PCA, and the regimes of discrete GD;
 //! * [`mod@shrink`] — the closed form $f_q = U \operatorname{diag}(m(s)) U^\top y$
 //!   for many masks from one SVD;
-//! * [`qk`] — Proposition 4.2: q(K), κ, the active window and the grey zone.
+//! * [`qk`] — Proposition 4.2: q(K), κ, the active window and the grey zone;
+//! * [`penalty`] — the spectral penalty ρ(ν) ∝ 1/|F\[φ\](ν)|² of an activation
+//!   (companion paper) and its prediction of s_k/s_0.
 
 pub mod basis;
 pub mod mask;
+pub mod penalty;
 pub mod qk;
 pub mod shrink;
 pub mod smax;

@@ -3,13 +3,15 @@
 //! * [`validate`] — literally iterated GD on an engine checked against the
 //!   closed-form prediction at every checkpoint, under the error model;
 //! * [`compare`] — time-to-result and quality of GD against one SVD and a mask;
-//! * `reproduce` (feature `plot`) — the paper's figures as data, plots and checked claims.
+//! * `reproduce` (feature `plot`) — the paper's figures as data, plots and checked claims;
+//! * [`penalty`] — the spectral penalty of an activation against the spectrum of A.
 //!
 //! `validate` and `compare` take the same [`StudyConfig`] and drive any
 //! [`crate::gd::Engine`].
 
 pub mod compare;
 mod config;
+pub mod penalty;
 #[cfg(feature = "plot")]
 pub mod reproduce;
 pub mod sweep;

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod devices;
 pub mod gd;
 pub mod merge;
+pub mod penalty;
 pub mod qk;
 pub mod reproduce;
 pub mod shrink;

@@ -73,6 +73,10 @@ pub fn wgsl_name(act: Activation) -> &'static str {
         Activation::Silu => "act_silu",
         Activation::Sinc => "act_sinc",
         Activation::Gaussian => "act_gaussian",
+        Activation::Softplus => "act_softplus",
+        Activation::Sigmoid => "act_sigmoid",
+        Activation::Cauchy => "act_cauchy",
+        Activation::Wavepacket => "act_wavepacket",
     }
 }
 

@@ -18,6 +18,7 @@ fn every_command_has_help() {
         "reproduce",
         "sweep",
         "merge",
+        "penalty",
     ] {
         let out = ok(&[cmd, "--help"]);
         assert!(out.contains("Usage"), "{cmd}: {out}");

@@ -9,8 +9,8 @@ use crate::common::cli::{fails, gdshrink, json, vecf};
 fn bad_input_is_named() {
     let e = fails(&["spectrum", "-n", "0"]);
     assert!(e.contains("'0'") && e.contains(">= 1"), "{e}");
-    let e = fails(&["shrink", "-a", "softplus"]);
-    assert!(e.contains("softplus"), "{e}");
+    let e = fails(&["shrink", "-a", "softmax"]);
+    assert!(e.contains("softmax"), "{e}");
     for name in [
         "heaviside",
         "tanh",
@@ -23,8 +23,8 @@ fn bad_input_is_named() {
     ] {
         assert!(e.contains(name), "valid names listed: {e}");
     }
-    let e = fails(&["qk", "-a", "tanh,softplus"]);
-    assert!(e.contains("softplus") && e.contains("gaussian"), "{e}");
+    let e = fails(&["qk", "-a", "tanh,softmax"]);
+    assert!(e.contains("softmax") && e.contains("gaussian"), "{e}");
     let e = fails(&["shrink", "--q", "1,ten"]);
     assert!(e.contains("'ten'") && e.contains("iteration count"), "{e}");
     let e = fails(&["shrink", "--q", "log:0:10:3"]);

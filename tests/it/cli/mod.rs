@@ -18,6 +18,7 @@ mod devices;
 mod docs;
 mod errors;
 mod gd;
+mod penalty;
 mod qk;
 mod reproduce;
 mod shrink;

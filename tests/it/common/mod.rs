@@ -159,6 +159,7 @@ pub fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
 #[cfg(feature = "gpu")]
 pub fn all_activations() -> Vec<Activation> {
     let mut v = Activation::PAPER.to_vec();
+    v.extend(Activation::EXTRA);
     v.extend([
         Activation::Spline(1),
         Activation::Spline(4),

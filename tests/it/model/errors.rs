@@ -36,11 +36,15 @@ fn bad_sigma_is_a_typed_error() {
 
 #[test]
 fn unknown_activation_lists_valid_names() {
-    let e = "softplus".parse::<Activation>().unwrap_err();
+    let e = "softmax".parse::<Activation>().unwrap_err();
     assert!(matches!(e, Error::UnknownActivation { .. }), "{e:?}");
     let msg = e.to_string();
-    assert!(msg.contains("softplus"), "{msg}");
-    for name in Activation::PAPER.map(Activation::name) {
+    assert!(msg.contains("softmax"), "{msg}");
+    for name in Activation::PAPER
+        .into_iter()
+        .chain(Activation::EXTRA)
+        .map(Activation::name)
+    {
         assert!(msg.contains(&name), "message misses '{name}': {msg}");
     }
     assert!(msg.contains("spline"), "{msg}");

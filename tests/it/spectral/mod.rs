@@ -8,6 +8,7 @@
 mod basis_golden;
 mod mask_golden;
 mod masks;
+mod penalty;
 mod qk;
 mod qk_golden;
 mod spectra;

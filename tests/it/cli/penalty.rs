@@ -1,0 +1,69 @@
+//! `gdshrink penalty`: the table, `--json` against the library (the exponent
+//! of relu and the agreement), the `--out` file and bad flags.
+
+use gdshrink::Activation;
+use gdshrink::spectral::penalty::{FftGrid, penalty_exponent, power_spectrum};
+
+use crate::common::cli::{CONFIG_KEYS, col, fails, has_keys, json, ok, read_csv};
+
+const ARGS: [&str; 9] = [
+    "penalty", "-a", "relu", "--sigma", "64", "-n", "64", "-m", "64",
+];
+
+#[test]
+fn penalty_table_json_and_file() {
+    let table = ok(&ARGS);
+    assert!(
+        table.contains("penalty exponent over nu in [0.05, 1]"),
+        "{table}"
+    );
+    assert!(table.contains("K kept"), "{table}");
+
+    let j = json(&ARGS);
+    has_keys(&j, &CONFIG_KEYS);
+    has_keys(
+        &j,
+        &[
+            "exponent",
+            "exponent_analytic",
+            "agreement",
+            "table",
+            "grid",
+        ],
+    );
+    // The CLI runs the library on the same grid (σ = 64, ν_max = 32.25 gives
+    // h = 1/64, L = 2^18 = FftGrid::default()): identical numbers up to the
+    // JSON round trip (1e-12, see the module docs of `cli`).
+    let sp = power_spectrum(Activation::Relu, FftGrid::default()).unwrap();
+    let fit = penalty_exponent(&sp, 0.05, 1.0).unwrap();
+    let got = j["exponent"]["slope"].as_f64().unwrap();
+    assert!(
+        (got - fit.slope).abs() <= 1e-12 * fit.slope.abs(),
+        "{got} vs {}",
+        fit.slope
+    );
+    assert!((got - 4.0).abs() < 0.1, "{got}");
+    let a = &j["agreement"];
+    assert!(a["correlation"].as_f64().unwrap() > 0.999, "{a}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.csv");
+    ok(&[&ARGS[..], &["--out", out.to_str().unwrap()]].concat());
+    let t = read_csv(&out);
+    let nu = col(&t, "nu");
+    assert_eq!(nu.len(), sp.nu.len());
+    let k: Vec<f64> = col(&t, "k").into_iter().filter(|v| v.is_finite()).collect();
+    assert_eq!(k.len(), 64);
+}
+
+#[test]
+fn bad_flags_name_the_value() {
+    let e = fails(&[&ARGS[..], &["--fit-band", "1:0.5"]].concat());
+    assert!(e.contains("1:0.5") && e.contains("LO:HI"), "{e}");
+    let e = fails(&[&ARGS[..], &["--k-band", "0:10"]].concat());
+    assert!(e.contains("0:10"), "{e}");
+    let e = fails(&[&ARGS[..], &["--floor", "2"]].concat());
+    assert!(e.contains("'2'"), "{e}");
+    let e = fails(&[&ARGS[..], &["--k-band", "1:500"]].concat());
+    assert!(e.contains("component band"), "{e}");
+}
