@@ -377,8 +377,7 @@ fn upload_matrix(ctx: &GpuContext, a: MatRef<'_, f64>, rows: usize) -> Result<Bl
     }
     Ok(Blocked::upload_rows(
         ctx,
-        KERNEL,
-        "matrix A (f32)",
+        (KERNEL, "matrix A (f32)"),
         &flat,
         (n, m),
         rows,

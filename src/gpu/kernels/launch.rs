@@ -213,8 +213,7 @@ impl Blocked {
     /// `data` (`rows × cols`, row-major) in blocks of at most `block_rows` rows.
     pub(crate) fn upload_rows(
         ctx: &GpuContext,
-        kernel: &str,
-        what: &str,
+        (kernel, what): (&str, &str),
         data: &[f32],
         (rows, cols): (usize, usize),
         block_rows: usize,
