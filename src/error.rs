@@ -145,6 +145,14 @@ pub enum Error {
         detail: String,
     },
 
+    /// The caller's [`crate::gd::Progress::cancelled`] asked to stop (Ctrl-C in a
+    /// front end); checked between chunks of iterations.
+    #[error("interrupted at iteration {iteration}")]
+    Interrupted {
+        /// The last iteration done.
+        iteration: u64,
+    },
+
     /// Anything the GPU engine reports (adapter, shader, out of memory, device loss).
     #[cfg(feature = "gpu")]
     #[error(transparent)]

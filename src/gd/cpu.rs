@@ -124,6 +124,9 @@ fn iterate(
         let last = q == q_max;
         if q % CHECK_EVERY == 0 {
             progress.set(q);
+            if progress.cancelled() {
+                return Err(Error::Interrupted { iteration: q });
+            }
         }
         if q % CHECK_EVERY == 0 || last || batch.checkpoints[next_cp] == q {
             for (b, (st, wa)) in status.iter_mut().zip(&mut watch).enumerate() {

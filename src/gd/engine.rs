@@ -199,6 +199,13 @@ pub trait Progress: Sync {
     }
     /// The current stage is finished.
     fn finish(&self) {}
+    /// True when the caller wants the computation stopped (Ctrl-C in a front
+    /// end). Engines ask after each [`Progress::set`] (every
+    /// [`super::CHECK_EVERY`] iterations on the CPU, every chunk on the GPU)
+    /// and return [`Error::Interrupted`].
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A [`Progress`] that ignores everything.

@@ -40,6 +40,7 @@ use crate::gd::{
     Engine, EngineInfo, GdBatch, Precision, Problem, Progress, Strategy, Summation, Trajectory,
 };
 use crate::model::Design;
+use faer::MatRef;
 
 /// Options of the GPU engine.
 #[derive(Clone, Debug, Default)]
@@ -111,34 +112,69 @@ impl<'c> GpuEngine<'c> {
         &self.options
     }
 
-    /// The design of a problem: the GPU engine builds A itself from it.
-    fn design<'p>(problem: &Problem<'p>) -> Result<&'p Design> {
-        problem.design().ok_or_else(|| {
-            Error::invalid(
+    /// What A comes from: the design (built on the device), or else the
+    /// caller's matrix (rounded to f32 and uploaded). A user's matrix has no
+    /// network behind it: no matrix-free strategy, no evaluation grid.
+    fn source<'p>(&self, problem: &Problem<'p>, batch: &GdBatch) -> Result<Source<'p>> {
+        if let Some(d) = problem.design() {
+            return Ok(Source::Design(d));
+        }
+        let Some(a) = problem.matrix() else {
+            return Err(Error::invalid(
                 "problem",
-                "a matrix without a design",
-                "a design: the GPU engine builds A from the activation, sigma and grids",
-            )
-        })
+                "neither a design nor a matrix",
+                "a design or a matrix A",
+            ));
+        };
+        if self.options.strategy == Strategy::MatrixFree {
+            return Err(Error::invalid(
+                "strategy",
+                "matrix-free",
+                "auto, primal or dual for a user's matrix A (matrix-free recomputes A from a design)",
+            ));
+        }
+        if batch.eval_points.is_some() {
+            return Err(Error::invalid(
+                "evaluation grid",
+                "points with a user's matrix A",
+                "a design: a matrix has no network to evaluate at other points",
+            ));
+        }
+        Ok(Source::Matrix(a))
     }
 
     /// The strategy, memory and flop plan this engine would use for `batch`.
     pub fn plan(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<Plan> {
+        let src = self.source(problem, batch)?;
         Ok(plan::plan(
             self.ctx,
-            Self::design(problem)?,
+            src.shape(),
+            src.design().is_some(),
             batch,
             &self.options,
         ))
     }
 
+    /// Validates `batch`, plans it and builds it on the device.
+    fn build(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<(Plan, DeviceBatch)> {
+        let src = self.source(problem, batch)?;
+        let (n, m) = src.shape();
+        batch.validate(n, m, problem.s_max())?;
+        let plan = plan::plan(
+            self.ctx,
+            (n, m),
+            src.design().is_some(),
+            batch,
+            &self.options,
+        );
+        let dev = DeviceBatch::build(self.ctx, &src, batch, &plan)?;
+        Ok((plan, dev))
+    }
+
     /// Validates and prepares `batch` on the device (see [`PreparedGd`]); the
     /// set-up (building A, forming K or G) is done and waited for here.
     pub fn prepare(&self, problem: &Problem<'_>, batch: &GdBatch) -> Result<PreparedGd<'c>> {
-        let design = Self::design(problem)?;
-        batch.validate(design.n(), design.m(), problem.s_max())?;
-        let plan = plan::plan(self.ctx, design, batch, &self.options);
-        let batch_dev = DeviceBatch::build(self.ctx, design, batch, &plan)?;
+        let (plan, batch_dev) = self.build(problem, batch)?;
         launch::run(self.ctx, KERNEL, &[batch_dev.init()])?;
         Ok(PreparedGd {
             ctx: self.ctx,
@@ -146,6 +182,32 @@ impl<'c> GpuEngine<'c> {
             plan,
             steps: 0,
         })
+    }
+}
+
+/// Where the device's A comes from.
+pub(crate) enum Source<'a> {
+    /// Built on the device from the design (or recomputed in the kernels).
+    Design(&'a Design),
+    /// The caller's f64 matrix, rounded to f32 and uploaded.
+    Matrix(MatRef<'a, f64>),
+}
+
+impl Source<'_> {
+    /// (N, M).
+    pub(crate) fn shape(&self) -> (usize, usize) {
+        match self {
+            Source::Design(d) => (d.n(), d.m()),
+            Source::Matrix(a) => (a.nrows(), a.ncols()),
+        }
+    }
+
+    /// The design, if A comes from one.
+    pub(crate) fn design(&self) -> Option<&Design> {
+        match self {
+            Source::Design(d) => Some(d),
+            Source::Matrix(_) => None,
+        }
     }
 }
 
@@ -178,10 +240,7 @@ impl Engine for GpuEngine<'_> {
         batch: &GdBatch,
         progress: &dyn Progress,
     ) -> Result<Trajectory> {
-        let design = Self::design(problem)?;
-        batch.validate(design.n(), design.m(), problem.s_max())?;
-        let plan = plan::plan(self.ctx, design, batch, &self.options);
-        let dev = DeviceBatch::build(self.ctx, design, batch, &plan)?;
+        let (plan, dev) = self.build(problem, batch)?;
         let mut info = self.info();
         info.name = dev.name().to_string();
         info.strategy = plan.strategy;

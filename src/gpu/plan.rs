@@ -32,7 +32,6 @@ use super::engine::GpuGdOptions;
 use super::kernels::launch as ops;
 use crate::error::Result;
 use crate::gd::{CHECK_EVERY, GdBatch, Strategy};
-use crate::model::Design;
 
 /// Default device memory for stored matrices: 2 GiB.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
@@ -101,21 +100,26 @@ pub struct Plan {
 /// Resolves `opts.strategy` for this design and batch.
 ///
 /// (Library users ask [`super::GpuEngine::plan`].)
+///
+/// `(rows, cols)` is A's shape; `free_ok` is false when A is a user's matrix
+/// (no design to recompute it from): `Auto` then never picks the matrix-free
+/// strategy and the dual keeps A stored.
 pub(crate) fn plan(
     ctx: &GpuContext,
-    design: &Design,
+    (rows, cols): (usize, usize),
+    free_ok: bool,
     batch: &GdBatch,
     opts: &GpuGdOptions,
 ) -> Plan {
-    let (n, m) = (design.n() as f64, design.m() as f64);
+    let (n, m) = (rows as f64, cols as f64);
     let nb = batch.runs().max(1) as f64;
     let e = batch.eval_points.as_ref().map_or(0, Vec::len) as f64;
     let q = batch.q_max() as f64;
     let d = n.min(m);
-    let samples = design.n() <= design.m();
+    let samples = rows <= cols;
     let budget = opts.memory_budget.unwrap_or(DEFAULT_MEMORY_BUDGET);
-    let bytes_a = 4 * design.n() as u64 * design.m() as u64;
-    let bytes_eval = 4 * e as u64 * design.m() as u64;
+    let bytes_a = 4 * rows as u64 * cols as u64;
+    let bytes_eval = 4 * e as u64 * cols as u64;
     let bytes_dual = 4 * (d as u64) * (d as u64);
 
     let per_iter_primal = 4.0 * n * m * nb;
@@ -181,7 +185,7 @@ pub(crate) fn plan(
                         }
                     ),
                 )
-            } else if a_fits {
+            } else if a_fits || !free_ok {
                 (
                     Strategy::Primal,
                     format!(
@@ -202,7 +206,7 @@ pub(crate) fn plan(
     };
     let store_a = match strategy {
         Strategy::Primal => true,
-        Strategy::Dual => bytes_a + bytes_dual <= budget,
+        Strategy::Dual => !free_ok || bytes_a + bytes_dual <= budget,
         _ => false,
     };
     let store_eval = e > 0.0 && strategy == Strategy::Primal && bytes_eval <= budget;
@@ -233,12 +237,12 @@ pub(crate) fn plan(
 /// Rows per block shared by A (N×M) and K (N×N), so K's blocks line up with A's.
 pub(crate) fn block_rows(
     ctx: &GpuContext,
-    design: &Design,
+    (rows, cols): (usize, usize),
     dual: Option<DualSpace>,
 ) -> Result<usize> {
-    let a = ops::rows_per_block(ctx, "gd", "A", design.m())?;
+    let a = ops::rows_per_block(ctx, "gd", "A", cols)?;
     Ok(match dual {
-        Some(DualSpace::Samples) => a.min(ops::rows_per_block(ctx, "gd", "K", design.n())?),
+        Some(DualSpace::Samples) => a.min(ops::rows_per_block(ctx, "gd", "K", rows)?),
         _ => a,
     })
 }

@@ -173,6 +173,47 @@ pub fn read_npy(path: &Path) -> Result<(Vec<u64>, Vec<f64>)> {
     Ok((shape, data))
 }
 
+/// Reads a matrix A (a user's design) from a 2-D `.npy` file of any numeric
+/// dtype read by [`read_npy`], in C or Fortran order; every entry must be finite.
+pub fn read_matrix(path: &Path) -> Result<faer::Mat<f64>> {
+    // The header alone says the order; `read_npy` reads the data in file order.
+    let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let header = npyz::NpyFile::new(std::io::BufReader::new(file))
+        .map_err(|e| Error::format(path, format!("not a valid .npy file: {e}")))?;
+    let fortran = header.order() == npyz::Order::Fortran;
+    drop(header);
+    let (shape, data) = read_npy(path)?;
+    let &[n, m] = shape.as_slice() else {
+        return Err(Error::format(
+            path,
+            format!("holds an array of shape {shape:?}; expected a 2-D matrix A (N x M)"),
+        ));
+    };
+    let (n, m) = (n as usize, m as usize);
+    if n == 0 || m == 0 {
+        return Err(Error::format(
+            path,
+            format!("holds an empty {n}x{m} matrix; expected N >= 1 rows and M >= 1 columns"),
+        ));
+    }
+    if let Some(k) = data.iter().position(|v| !v.is_finite()) {
+        let (i, j) = if fortran {
+            (k % n, k / n)
+        } else {
+            (k / m, k % m)
+        };
+        return Err(Error::format(
+            path,
+            format!("A[{i}, {j}] = {}; every entry must be finite", data[k]),
+        ));
+    }
+    Ok(if fortran {
+        faer::Mat::from_fn(n, m, |i, j| data[j * n + i])
+    } else {
+        faer::Mat::from_fn(n, m, |i, j| data[i * m + j])
+    })
+}
+
 /// Reads one vector of numbers: a 1-D `.npy` (or N×1 / 1×N), a `.csv` (first
 /// numeric column; a non-numeric first line is taken as a header), or a text
 /// file of whitespace/comma-separated numbers.

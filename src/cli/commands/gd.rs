@@ -9,6 +9,9 @@
 //! produces NaN is reported by run and iteration, everything recorded before
 //! it is still printed and written, and the exit status is non-zero.
 //!
+//! With `--design FILE.npy` the problem is a user's matrix A instead of the
+//! network (x = linspace(N) for the signals, linspace(M) in the `b` column).
+//!
 //! `--out` layout (columns, NaN-padded to the longest block; b = run, q = checkpoint):
 //! * N rows: `x`, `y_r{b}` per run, `f_r{b}_q{q}` per run and checkpoint (run-major);
 //! * M rows (with `--record-w`): `b`, `w_r{b}_q{q}`;
@@ -61,6 +64,11 @@ pub struct GdArgs {
     /// Also record the weights w_q at every checkpoint.
     #[arg(long)]
     pub record_w: bool,
+    /// A matrix A of your own (N x M, a 2-D .npy of f64 or f32, C or Fortran
+    /// order) instead of the network flags: built-in signals are taken on
+    /// x = linspace(N); --eval-points and --strategy matrix-free need a network.
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid", "eval_points"])]
+    pub design: Option<std::path::PathBuf>,
     /// Run even with alpha >= 2/s_max^2; divergence is then reported (non-zero exit)
     /// with every checkpoint before it.
     #[arg(long)]
@@ -74,18 +82,36 @@ pub fn run(args: &GdArgs) -> Result<()> {
     if args.device == Device::Cpu && (args.strategy.is_some() || args.adapter.is_some()) {
         bail!("--strategy and --adapter choose how the GPU runs: use them with --device gpu");
     }
-    let design = args.model.design()?;
-    let (n, m) = (design.n(), design.m());
+    // A user's matrix (--design FILE.npy) or the network of the flags.
+    let (design, user_a) = match &args.design {
+        Some(path) => (None, Some(gdshrink::output::array::read_matrix(path)?)),
+        None => (Some(args.model.design()?), None),
+    };
+    let (n, m) = match (&design, &user_a) {
+        (Some(d), _) => (d.n(), d.m()),
+        (None, Some(a)) => (a.nrows(), a.ncols()),
+        (None, None) => unreachable!("a design or a matrix"),
+    };
+    let x = design
+        .as_ref()
+        .map_or_else(|| linspace(n), |d| d.x().to_vec());
+    let b_pts = design
+        .as_ref()
+        .map_or_else(|| linspace(m), |d| d.b().to_vec());
     let runs = args.batch.runs();
     // Targets first: a bad signal file fails before any heavy work.
     let ys: Vec<Vec<f64>> = args
         .batch
         .signal
         .iter()
-        .map(|s| s.values(design.x()))
+        .map(|s| s.values(&x))
         .collect::<gdshrink::Result<_>>()?;
     let sp = spinner(&format!("s_max of A ({n} x {m}, Lanczos)"));
-    let a = design.matrix();
+    let a = match (user_a, &design) {
+        (Some(a), _) => a,
+        (None, Some(d)) => d.matrix(),
+        (None, None) => unreachable!("a design or a matrix"),
+    };
     let s_max = largest_singular_value(a.as_ref())?;
     sp.finish_and_clear();
     let alphas: Vec<f64> = runs
@@ -111,7 +137,11 @@ pub fn run(args: &GdArgs) -> Result<()> {
         None => Box::new(CpuEngine),
         Some(ctx) => Box::new(GpuEngine::new(ctx).with_strategy(args.strategy.unwrap_or_default())),
     };
-    let mut problem = Problem::from_design(&design).with_s_max(s_max);
+    let mut problem = match &design {
+        Some(d) => Problem::from_design(d),
+        None => Problem::from_matrix(a.as_ref()),
+    }
+    .with_s_max(s_max);
     if engine.needs_host_matrix() {
         problem = problem.with_matrix(a.as_ref());
     }
@@ -129,7 +159,9 @@ pub fn run(args: &GdArgs) -> Result<()> {
 
     let report = Report {
         args,
-        design: &design,
+        design: design.as_ref(),
+        x: &x,
+        b: &b_pts,
         runs: &runs,
         alphas: &alphas,
         s_max,
@@ -175,7 +207,11 @@ fn failure(args: &GdArgs, runs: &[RunSpec], alphas: &[f64], traj: Trajectory) ->
 /// Everything one `gd` invocation outputs.
 struct Report<'a> {
     args: &'a GdArgs,
-    design: &'a gdshrink::Design,
+    /// The network (None with --design FILE.npy).
+    design: Option<&'a gdshrink::Design>,
+    /// The samples (linspace(N) for a user's matrix) and the biases (linspace(M)).
+    x: &'a [f64],
+    b: &'a [f64],
     runs: &'a [RunSpec],
     alphas: &'a [f64],
     s_max: f64,
@@ -208,8 +244,17 @@ impl Report<'_> {
     }
 
     fn human(&self) -> String {
-        let n = self.design.n();
-        let mut what = self.args.model.line(self.design);
+        let n = self.x.len();
+        let mut what = match (self.design, &self.args.design) {
+            (Some(d), _) => self.args.model.line(d),
+            (None, path) => format!(
+                "matrix A: {} ({n} x {}), user-supplied",
+                path.as_deref()
+                    .unwrap_or(std::path::Path::new("-"))
+                    .display(),
+                self.b.len()
+            ),
+        };
         if let Some(ctx) = self.ctx {
             let _ = write!(what, "\nadapter: {}", ctx.describe());
         }
@@ -272,9 +317,16 @@ impl Report<'_> {
     }
 
     fn json(&self) -> Value {
-        let n = self.design.n();
+        let n = self.x.len();
         let mut j = base_json("gd", &self.traj.engine.name);
-        j.extend(self.args.model.json(self.design));
+        match (self.design, &self.args.design) {
+            (Some(d), _) => j.extend(self.args.model.json(d)),
+            (None, path) => {
+                j.insert("design_file".into(), json!(path));
+                j.insert("n".into(), json!(n));
+                j.insert("m".into(), json!(self.b.len()));
+            }
+        }
         j.insert("device".into(), json!(self.device()));
         j.insert(
             "adapter".into(),
@@ -352,12 +404,12 @@ impl Report<'_> {
             json!(cps.iter().map(|c| c.q).collect::<Vec<_>>()),
         );
         j.insert("q_requested".into(), json!(self.args.batch.q.values()));
-        j.insert("x".into(), json!(self.design.x()));
+        j.insert("x".into(), json!(self.x));
         j.insert("y".into(), json!(self.ys));
         j.insert("loss".into(), per_run(&|c, b| json!(c.loss.get(b))));
         j.insert("f".into(), per_run(&|c, b| json!(c.f.get(b))));
         if self.args.record_w {
-            j.insert("b".into(), json!(self.design.b()));
+            j.insert("b".into(), json!(self.b));
             j.insert(
                 "w".into(),
                 per_run(&|c, b| json!(c.w.as_ref().and_then(|w| w.get(b)))),
@@ -376,7 +428,7 @@ impl Report<'_> {
     fn table(&self) -> Table {
         let cps = &self.traj.checkpoints;
         let nb = self.runs.len();
-        let mut t = Table::new().with("x", self.design.x().to_vec());
+        let mut t = Table::new().with("x", self.x.to_vec());
         for (b, y) in self.ys.iter().enumerate() {
             t.push(format!("y_r{b}"), y.clone());
         }
@@ -385,19 +437,19 @@ impl Report<'_> {
             for c in cps {
                 t.push(
                     format!("f_r{b}_q{}", c.q),
-                    c.f.get(b).cloned().unwrap_or_else(|| nan(self.design.n())),
+                    c.f.get(b).cloned().unwrap_or_else(|| nan(self.x.len())),
                 );
             }
         }
         if self.args.record_w {
-            t.push("b", self.design.b().to_vec());
+            t.push("b", self.b.to_vec());
             for b in 0..nb {
                 for c in cps {
                     t.push(
                         format!("w_r{b}_q{}", c.q),
                         c.w.as_ref()
                             .and_then(|w| w.get(b).cloned())
-                            .unwrap_or_else(|| nan(self.design.m())),
+                            .unwrap_or_else(|| nan(self.b.len())),
                     );
                 }
             }

@@ -6,6 +6,7 @@
 
 mod run;
 
+use super::engine::Source;
 use super::kernels::design::{DeviceDesign, sigma_f32};
 use super::kernels::gram;
 use super::kernels::launch::{self, Blocked, Dispatch, Dummies, Finish, Operand};
@@ -14,8 +15,9 @@ use super::plan::{self, DualSpace, Plan};
 use super::{GpuContext, GpuError};
 use crate::error::{Error, Result};
 use crate::gd::{GdBatch, Strategy};
-use crate::model::{Activation, Design};
+use crate::model::Activation;
 use crate::precision::twin::to_f32;
+use faer::MatRef;
 
 /// Kernel name used in the errors of the GD engine.
 pub(crate) const KERNEL: &str = "gd";
@@ -120,7 +122,7 @@ fn columns(what: &str, cols: &[Vec<f64>], len: usize) -> Result<Vec<f32>> {
 }
 
 impl HostData {
-    fn new(design: &Design, batch: &GdBatch) -> Result<Self> {
+    fn new((n, m): (usize, usize), batch: &GdBatch) -> Result<Self> {
         let nb = batch.runs();
         if nb > launch::MAX_GROUPS as usize {
             return Err(Error::invalid(
@@ -132,7 +134,7 @@ impl HostData {
                 ),
             ));
         }
-        let y32 = columns("signal y", &batch.y, design.n())?;
+        let y32 = columns("signal y", &batch.y, n)?;
         let alpha32 = f32_values("learning rate alpha", &batch.alpha)?;
         if let Some(b) = alpha32.iter().position(|a| *a <= 0.0) {
             return Err(Error::invalid(
@@ -142,7 +144,7 @@ impl HostData {
             ));
         }
         let w0 = match &batch.w0 {
-            Some(w) => Some(columns("initial weights w0", w, design.m())?),
+            Some(w) => Some(columns("initial weights w0", w, m)?),
             None => None,
         };
         Ok(HostData { y32, alpha32, w0 })
@@ -150,11 +152,17 @@ impl HostData {
 }
 
 impl Io {
-    fn upload(ctx: &GpuContext, design: &Design, host: &HostData, nb: usize) -> Result<Self> {
-        let n = design.n();
+    /// The grids (zeros for a user's matrix: bound, never read), targets,
+    /// rates and the residual buffers.
+    fn upload(ctx: &GpuContext, src: &Source<'_>, host: &HostData, nb: usize) -> Result<Self> {
+        let (n, m) = src.shape();
+        let (xs, bs) = match src.design() {
+            Some(d) => (to_f32(d.x()), to_f32(d.b())),
+            None => (vec![0f32; n], vec![0f32; m]),
+        };
         Ok(Io {
-            xs: launch::upload(ctx, KERNEL, "sample grid x (f32)", &to_f32(design.x()))?,
-            bs: launch::upload(ctx, KERNEL, "bias grid b (f32)", &to_f32(design.b()))?,
+            xs: launch::upload(ctx, KERNEL, "sample grid x (f32)", &xs)?,
+            bs: launch::upload(ctx, KERNEL, "bias grid b (f32)", &bs)?,
             y: launch::upload(ctx, KERNEL, "targets Y (N x B)", &host.y32)?,
             alpha: launch::upload(ctx, KERNEL, "learning rates", &host.alpha32)?,
             r: launch::zeros(ctx, KERNEL, "residuals R (N x B)", n * nb)?,
@@ -348,6 +356,34 @@ fn eval_grid(
     Ok((Some(xe), stored))
 }
 
+/// A user's f64 matrix rounded to f32 and uploaded in row blocks of at most
+/// `rows` rows; an entry outside the f32 range is refused by its index.
+fn upload_matrix(ctx: &GpuContext, a: MatRef<'_, f64>, rows: usize) -> Result<Blocked> {
+    let (n, m) = (a.nrows(), a.ncols());
+    let mut flat = Vec::with_capacity(n * m);
+    for i in 0..n {
+        for j in 0..m {
+            let v = a[(i, j)];
+            let f = v as f32;
+            if !f.is_finite() {
+                return Err(Error::invalid(
+                    format!("matrix A[{i}, {j}]"),
+                    format!("{v:e}"),
+                    "finite values within the f32 range (|v| < 3.4e38) for the GPU engine",
+                ));
+            }
+            flat.push(f);
+        }
+    }
+    Ok(Blocked::upload_rows(
+        ctx,
+        (KERNEL, "matrix A (f32)"),
+        &flat,
+        (n, m),
+        rows,
+    )?)
+}
+
 /// One partial-sum buffer for the largest of the products' plans.
 fn partial_buffer(ctx: &GpuContext, plans: &[Option<&SkinnyPlan>]) -> Result<wgpu::Buffer> {
     let len = plans
@@ -397,19 +433,24 @@ fn describe(ctx: &GpuContext, plan: &Plan, n: usize, m: usize, a_blocks: usize) 
 impl DeviceBatch {
     pub(crate) fn build(
         ctx: &GpuContext,
-        design: &Design,
+        src: &Source<'_>,
         batch: &GdBatch,
         plan: &Plan,
     ) -> Result<Self> {
-        let act = design.activation();
-        let sigma = sigma_f32(design)?;
-        let (n, m, nb) = (design.n(), design.m(), batch.runs());
+        // A user's matrix has no activation: the kernels are composed with
+        // one (for their recomputing loader) that its stored operand never calls.
+        let (act, sigma) = match src.design() {
+            Some(d) => (d.activation(), sigma_f32(d)?),
+            None => (Activation::Relu, 1.0),
+        };
+        let (n, m) = src.shape();
+        let nb = batch.runs();
         let eval_pts = batch.eval_points.as_deref().unwrap_or(&[]);
         let e = eval_pts.len();
-        let host = HostData::new(design, batch)?;
-        let io = Io::upload(ctx, design, &host, nb)?;
+        let host = HostData::new((n, m), batch)?;
+        let io = Io::upload(ctx, src, &host, nb)?;
 
-        let rows = plan::block_rows(ctx, design, plan.dual)?;
+        let rows = plan::block_rows(ctx, (n, m), plan.dual)?;
         let a_dev = DeviceDesign {
             act,
             xs: &io.xs,
@@ -417,10 +458,10 @@ impl DeviceBatch {
             sigma,
             shape: (n, m),
         };
-        let a_stored = if plan.store_a {
-            Some(a_dev.build(ctx, rows, "design matrix A")?)
-        } else {
-            None
+        let a_stored = match src {
+            Source::Matrix(a) => Some(upload_matrix(ctx, *a, rows)?),
+            Source::Design(_) if plan.store_a => Some(a_dev.build(ctx, rows, "design matrix A")?),
+            Source::Design(_) => None,
         };
         let a_op = match &a_stored {
             Some(a) => Operand::Stored(a),

@@ -4,7 +4,7 @@
 //! becomes a [`Checkpoint`].
 
 use super::{DeviceBatch, KERNEL};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gd::{Checkpoint, EngineInfo, GdBatch, Progress, ResidualWatch, RunStatus, Trajectory};
 use crate::gpu::kernels::launch::{self, Dispatch};
 use crate::gpu::{GpuContext, GpuError};
@@ -94,6 +94,9 @@ impl DeviceBatch {
             };
             if let Some(q) = self.read_chunk(ctx, &mut lp, done)? {
                 progress.set(q);
+                if progress.cancelled() {
+                    return Err(Error::Interrupted { iteration: q });
+                }
             }
             self.freeze_failed(ctx, &lp.status);
             pending = next;

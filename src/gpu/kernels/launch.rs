@@ -210,6 +210,31 @@ impl Blocked {
         })
     }
 
+    /// `data` (`rows × cols`, row-major) in blocks of at most `block_rows` rows.
+    pub(crate) fn upload_rows(
+        ctx: &GpuContext,
+        (kernel, what): (&str, &str),
+        data: &[f32],
+        (rows, cols): (usize, usize),
+        block_rows: usize,
+    ) -> Result<Self, GpuError> {
+        let block_rows = block_rows.max(1);
+        let mut blocks = Vec::new();
+        let mut row0 = 0;
+        while row0 < rows {
+            let r = block_rows.min(rows - row0);
+            let label = format!("{what} rows {row0}..{} of {rows}x{cols}", row0 + r);
+            let part = &data[row0 * cols..(row0 + r) * cols];
+            blocks.push(Block {
+                row0,
+                rows: r,
+                buf: upload(ctx, kernel, &label, part)?,
+            });
+            row0 += r;
+        }
+        Ok(Blocked { rows, cols, blocks })
+    }
+
     /// Downloads the whole matrix, row-major.
     pub(crate) fn download(&self, ctx: &GpuContext, kernel: &str) -> Result<Vec<f32>, GpuError> {
         let mut out = Vec::with_capacity(self.rows * self.cols);

@@ -250,3 +250,82 @@ fn gd_gpu_matches_cpu() {
         }
     }
 }
+
+/// `A` (rows × cols, f32 values) written as a 2-D `.npy` in Fortran order.
+fn write_fortran_f32(path: &std::path::Path, a: &faer::Mat<f64>) {
+    use npyz::WriterBuilder;
+    let (n, m) = (a.nrows(), a.ncols());
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .order(npyz::Order::Fortran)
+        .shape(&[n as u64, m as u64])
+        .writer(file)
+        .begin_nd()
+        .unwrap();
+    for j in 0..m {
+        for i in 0..n {
+            w.push(&(a[(i, j)] as f32)).unwrap();
+        }
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn gd_design_file_is_a_users_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Design::spec(Activation::Tanh)
+        .sigma(30.0)
+        .n(24)
+        .m(40)
+        .build()
+        .unwrap();
+    // A rounded to f32 (the file holds f32, Fortran order), kept in f64 for the check.
+    let a = faer::Mat::from_fn(24, 40, |i, j| f64::from(d.matrix()[(i, j)] as f32));
+    let path = dir.path().join("a.npy");
+    write_fortran_f32(&path, &a);
+    let file = path.to_str().unwrap();
+    let q = ["--q", "1,10,100", "--record-w"];
+    let cpu = json(&[&["gd", "--design", file][..], &q[..]].concat());
+    assert_eq!(cpu["ok"], true);
+    assert_eq!(cpu["design_file"], file);
+    assert_eq!((cpu["n"].as_u64(), cpu["m"].as_u64()), (Some(24), Some(40)));
+    // The result is GD on the file's A: f = A w at every checkpoint, read
+    // back in the right order (a transposed read would not even have A's
+    // shape); f64 products of 40 terms: 1e-12 relative is generous.
+    for i in 0..3 {
+        let w = vecf(&cpu["w"][0][i]);
+        let f = vecf(&cpu["f"][0][i]);
+        let aw: Vec<f64> = (0..24)
+            .map(|r| (0..40).map(|c| a[(r, c)] * w[c]).sum())
+            .collect();
+        assert!(
+            rel_error(&f, &aw) < 1e-12,
+            "q#{i}: {:e}",
+            rel_error(&f, &aw)
+        );
+    }
+    let gpu = json(&[&["gd", "--design", file, "--device", "gpu"][..], &q[..]].concat());
+    assert_eq!(gpu["ok"], true, "{}", gpu["runs"]);
+    for i in 0..3 {
+        let ef = rel_error(&vecf(&gpu["f"][0][i]), &vecf(&cpu["f"][0][i]));
+        assert!(ef <= F_TOL, "gpu vs cpu on a user's A at q#{i}: {ef:e}");
+    }
+    // A user's A has no network: network flags, matrix-free and a 1-D file are refused.
+    let e = fails(&["gd", "--design", file, "-a", "relu"]);
+    assert!(e.contains("--design") && e.contains("--activation"), "{e}");
+    let e = fails(&[
+        "gd",
+        "--design",
+        file,
+        "--device",
+        "gpu",
+        "--strategy",
+        "matrix-free",
+    ]);
+    assert!(e.contains("matrix-free"), "{e}");
+    let v = dir.path().join("v.npy");
+    gdshrink::output::array::write_npy(&v, &[5], &[1.0; 5]).unwrap();
+    let e = fails(&["gd", "--design", v.to_str().unwrap()]);
+    assert!(e.contains("expected a 2-D matrix"), "{e}");
+}

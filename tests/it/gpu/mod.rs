@@ -7,12 +7,14 @@
 //! * [`kernels`] — the skinny product, finish, Gram and column-norm kernels,
 //!   each alone against its CPU twin (bit for bit up to Vulkan's fma);
 //! * [`reductions`] — long sums stay within a constant times u;
-//! * [`gd`], [`strategies`] — batched GD against the f64 CPU reference.
+//! * [`gd`], [`strategies`] — batched GD against the f64 CPU reference;
+//! * [`matrix`] — the engine on a user's matrix A (no design).
 
 mod activations;
 mod design;
 mod gd;
 mod kernels;
+mod matrix;
 mod reductions;
 mod shaders;
 mod strategies;
