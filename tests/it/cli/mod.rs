@@ -16,8 +16,10 @@
 mod compare;
 mod devices;
 mod docs;
+mod durability;
 mod errors;
 mod gd;
+mod hostile;
 mod qk;
 mod reproduce;
 mod shrink;
