@@ -13,9 +13,36 @@
 
 use crate::error::{Error, Result};
 
+/// Bytes of address space this process may still map under its soft
+/// `RLIMIT_AS`/`RLIMIT_DATA` (`ulimit -v`, `ulimit -d`, batch schedulers'
+/// memory caps), from `/proc/self/limits` less what is mapped now; `None`
+/// when unlimited or unreadable.
+fn address_space_left() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let cap = limits
+        .lines()
+        .filter(|l| l.starts_with("Max address space") || l.starts_with("Max data size"))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .rev()
+                .nth(2)
+                .and_then(|soft| soft.parse::<u64>().ok())
+        })
+        .min()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok();
+    let used = status
+        .as_deref()
+        .and_then(|t| t.lines().find(|l| l.starts_with("VmSize:")))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb.saturating_mul(1024));
+    Some(cap.saturating_sub(used))
+}
+
 /// Bytes of host memory available to a new allocation: `MemAvailable` from
-/// `/proc/meminfo` on Linux, lowered to a cgroup's memory limit when one is
-/// set; `None` where neither can be read (the check is then skipped).
+/// `/proc/meminfo` on Linux, lowered to a cgroup's memory limit and to the
+/// process's address-space limit when they are set; `None` where none can
+/// be read (the check is then skipped).
 #[must_use]
 pub fn available_host_bytes() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
@@ -30,10 +57,10 @@ pub fn available_host_bytes() -> Option<u64> {
         .iter()
         .find_map(|p| std::fs::read_to_string(p).ok())
         .and_then(|s| s.trim().parse::<u64>().ok());
-    match (avail, cgroup) {
-        (Some(a), Some(c)) => Some(a.min(c)),
-        (a, c) => a.or(c),
-    }
+    [avail, cgroup, address_space_left()]
+        .into_iter()
+        .flatten()
+        .min()
 }
 
 /// A byte count for people: `512 B`, `3.2 MiB`, `8.0 TB` style (binary units).

@@ -230,7 +230,8 @@ pub fn check_scale(label: &str, y: &[f64]) -> Result<()> {
         return Err(Error::invalid(
             "signal",
             format!("'{label}'"),
-            "a target that is not zero everywhere (from w = 0, gradient descent on y = 0 stays at 0)",
+            "a target that is not zero at every sample x (check --signal and the sample grid --grid; \
+             from w = 0, gradient descent on y = 0 stays at 0)",
         ));
     }
     Ok(())

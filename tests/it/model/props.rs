@@ -3,7 +3,7 @@
 //! is usable (a design that builds has a finite A; a rate that resolves is a
 //! normal f64).
 
-use gdshrink::gd::{GdBatch, LearningRate, QList, Strategy, log_spaced, parse_iterations};
+use gdshrink::gd::{GdBatch, LearningRate, QList, log_spaced, parse_iterations};
 use gdshrink::model::design::MAX_POINTS;
 use gdshrink::model::signal::{Builtin, Channel, check_scale};
 use gdshrink::spectral::SvdMethod;
@@ -56,7 +56,7 @@ proptest! {
         let _ = s.parse::<Sigma>();
         let _ = s.parse::<QList>();
         let _ = s.parse::<LearningRate>();
-        let _ = s.parse::<Strategy>();
+        let _ = s.parse::<gdshrink::gd::Strategy>();
         let _ = s.parse::<Builtin>();
         let _ = s.parse::<Channel>();
         let _ = s.parse::<SvdMethod>();

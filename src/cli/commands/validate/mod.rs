@@ -196,9 +196,9 @@ fn run_one(args: &ValidateArgs, engine: &dyn Engine) -> Result<()> {
 /// The checks of `validate`'s own flags, before any work: values, flags
 /// that do not apply to the mode, output paths and the resource plan.
 fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
-    if !(args.tol_scale.is_finite() && args.tol_scale > 0.0) {
+    if !(1e-6..=1e6).contains(&args.tol_scale) {
         bail!(
-            "invalid --tol-scale = {}: give a finite factor > 0",
+            "invalid --tol-scale = {:e}: give a factor from 1e-6 to 1e6",
             args.tol_scale
         );
     }
