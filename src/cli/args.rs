@@ -243,7 +243,11 @@ fn parse_count(s: &str, what: &str, max: usize) -> std::result::Result<usize, St
 }
 
 fn parse_n(s: &str) -> std::result::Result<usize, String> {
-    parse_count(s, "number of samples N", gdshrink::model::design::MAX_POINTS)
+    parse_count(
+        s,
+        "number of samples N",
+        gdshrink::model::design::MAX_POINTS,
+    )
 }
 
 fn parse_m(s: &str) -> std::result::Result<usize, String> {
@@ -266,7 +270,11 @@ pub fn parse_list_len(s: &str) -> std::result::Result<usize, String> {
 
 /// A number of evaluation points, 1 to [`crate::plan::MAX_EVAL_POINTS`].
 pub fn parse_eval_points(s: &str) -> std::result::Result<usize, String> {
-    parse_count(s, "number of evaluation points", crate::plan::MAX_EVAL_POINTS)
+    parse_count(
+        s,
+        "number of evaluation points",
+        crate::plan::MAX_EVAL_POINTS,
+    )
 }
 
 /// A size N = M, 1 to [`gdshrink::model::design::MAX_POINTS`].

@@ -50,7 +50,15 @@ enum Command {
 fn parse() -> Cli {
     // Flags whose values may start with '-' (`--sigma -inf`, `--alpha -1e-3`):
     // the value reaches the flag's own check.
-    const SIGNED: [&str; 7] = ["sigma", "alpha", "q", "ridge", "kappa", "tol_scale", "cpu_check"];
+    const SIGNED: [&str; 7] = [
+        "sigma",
+        "alpha",
+        "q",
+        "ridge",
+        "kappa",
+        "tol_scale",
+        "cpu_check",
+    ];
     let cmd = Cli::command().mut_subcommands(|s| {
         s.allow_negative_numbers(true).mut_args(|a| {
             if SIGNED.contains(&a.get_id().as_str()) {

@@ -63,6 +63,9 @@ pub const STEP_OVERHEAD_OPS: f64 = 2e4;
 pub fn gd_iterations(plan: Plan, (n, m): (usize, usize), runs: usize, q_max: u64) -> Plan {
     let b = runs as f64;
     let per_step = 4.0 * n as f64 * m as f64 * b + STEP_OVERHEAD_OPS;
-    plan.host("the iterate W, R and the gradient (f64)", 8.0 * b * 2.0 * (n + m) as f64)
-        .ops(per_step * q_max as f64)
+    plan.host(
+        "the iterate W, R and the gradient (f64)",
+        8.0 * b * 2.0 * (n + m) as f64,
+    )
+    .ops(per_step * q_max as f64)
 }

@@ -223,11 +223,7 @@ fn check_f32_range(batch: &GdBatch, s_max: Option<f64>) -> Result<()> {
             );
         }
     }
-    let ymax = batch
-        .y
-        .iter()
-        .flatten()
-        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let ymax = batch.y.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
     if ymax > 1e18 {
         return bad("signal", ymax, "targets with |y| <= 1e18".into());
     }

@@ -264,7 +264,9 @@ impl Design {
     fn check_range(&self) -> Result<()> {
         let lo_hi = |v: &[f64]| {
             v.iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                    (l.min(x), h.max(x))
+                })
         };
         let ((xl, xh), (bl, bh)) = (lo_hi(&self.x), lo_hi(&self.b));
         let zs = [
@@ -291,9 +293,8 @@ impl Design {
         let sq = amax * amax * nm;
         if sq.is_nan() || sq > MAX_SQUARED_NORM {
             return Err(bad(format!(
-                "|eta(sigma·(x − b))| reaches {amax:e}, so ||A||_F^2 (up to {:e}) would overflow f64 \
-                 (allowed: {MAX_SQUARED_NORM:e})",
-                sq
+                "|eta(sigma·(x − b))| reaches {amax:e}, so ||A||_F^2 (up to {sq:e}) would overflow f64 \
+                 (allowed: {MAX_SQUARED_NORM:e})"
             )));
         }
         Ok(())

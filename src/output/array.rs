@@ -69,7 +69,9 @@ impl Table {
                     .flat_map(|r| (0..cols).map(move |c| (r, c)))
                     .map(|(r, c)| self.cell(c, r))
                     .collect();
-                staged.add(path, |file| npy_into(file, &[rows as u64, cols as u64], &data))
+                staged.add(path, |file| {
+                    npy_into(file, &[rows as u64, cols as u64], &data)
+                })
             }
             "csv" => {
                 let mut out = String::new();

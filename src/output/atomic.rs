@@ -123,7 +123,9 @@ impl Staged {
             let file = File::create(&tmp)?;
             let mut w = BufWriter::new(file);
             fill(&mut w)?;
-            let file = w.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+            let file = w
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
             file.sync_all()
         })();
         match result {

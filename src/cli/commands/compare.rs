@@ -124,8 +124,7 @@ fn plan(args: &CompareArgs) -> gdshrink::resources::Plan {
         .copied()
         .max_by(|a, b| (a.0 as f64 * a.1 as f64).total_cmp(&(b.0 as f64 * b.1 as f64)))
         .unwrap_or((1, 1));
-    let mut plan =
-        gdshrink::resources::dense_plan(n, m, true, "use a smaller --n, --m or --sizes");
+    let mut plan = gdshrink::resources::dense_plan(n, m, true, "use a smaller --n, --m or --sizes");
     plan = crate::plan::with_solutions(plan, (n, m), &args.train.q, 3);
     let q_max = args.train.q.values().last().copied().unwrap_or(0);
     let runs = args.engines.len() * args.repeats;

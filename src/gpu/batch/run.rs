@@ -72,7 +72,9 @@ impl<'a> Observations<'a> {
         }
         let cp = self.checkpoints.partition_point(|&c| c <= q);
         let next_cp = self.checkpoints.get(cp).copied().unwrap_or(u64::MAX);
-        let next_chunk = (q / self.chunk).saturating_add(1).saturating_mul(self.chunk);
+        let next_chunk = (q / self.chunk)
+            .saturating_add(1)
+            .saturating_mul(self.chunk);
         Some(next_cp.min(next_chunk).min(self.q_max))
     }
 
@@ -148,7 +150,7 @@ impl DeviceBatch {
         };
         // Everything the batch reads back (bounded above), if that is less
         // than the budget.
-        let total = (obs.remaining_bound() as u128 * layout.norm_len as u128
+        let total = (u128::from(obs.remaining_bound()) * layout.norm_len as u128
             + batch.checkpoints.len() as u128 * layout.cp_len as u128)
             .min(usize::MAX as u128) as usize;
         let one = layout.norm_len + layout.cp_len;
@@ -206,8 +208,7 @@ impl DeviceBatch {
         let is_cp = |q: u64| batch.checkpoints.binary_search(&q).is_ok();
         let mut recs = Vec::new();
         let mut off = 0usize;
-        loop {
-            let Some(q) = lp.obs.peek() else { break };
+        while let Some(q) = lp.obs.peek() {
             self.record_steps(&mut enc, lp.q_cur, q);
             lp.q_cur = q;
             let cp = is_cp(q);

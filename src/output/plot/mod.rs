@@ -299,8 +299,7 @@ impl Figure {
         {
             let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
             self.draw(&root).map_err(|d| plot_error(png, d))?;
-            root.present()
-                .map_err(|e| plot_error(png, e.to_string()))?;
+            root.present().map_err(|e| plot_error(png, e.to_string()))?;
         }
         let image = image::RgbImage::from_raw(size.0, size.1, rgb)
             .ok_or_else(|| plot_error(png, "bitmap of the wrong size".into()))?;
@@ -312,8 +311,7 @@ impl Figure {
         {
             let root = SVGBackend::with_string(&mut svg_text, size).into_drawing_area();
             self.draw(&root).map_err(|d| plot_error(svg, d))?;
-            root.present()
-                .map_err(|e| plot_error(svg, e.to_string()))?;
+            root.present().map_err(|e| plot_error(svg, e.to_string()))?;
         }
         Ok((png_bytes.into_inner(), svg_text))
     }

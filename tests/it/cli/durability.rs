@@ -50,10 +50,20 @@ fn a_full_disk_keeps_the_old_file_and_prints_the_result() {
             "gd", "-n", "512", "-m", "64", "--q", "1,10,100", "--out", &p,
         ]);
         assert_eq!(code, Some(1), "{name}: {stderr}");
-        assert!(stderr.contains(name) && !stderr.contains("panicked"), "{stderr}");
-        assert!(stdout.contains("loss/loss_0"), "the table still reaches stdout: {stdout}");
+        assert!(
+            stderr.contains(name) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+        assert!(
+            stdout.contains("loss/loss_0"),
+            "the table still reaches stdout: {stdout}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), b"the old file\n", "{name}");
-        assert!(temporaries(dir.path()).is_empty(), "{:?}", temporaries(dir.path()));
+        assert!(
+            temporaries(dir.path()).is_empty(),
+            "{:?}",
+            temporaries(dir.path())
+        );
     }
 }
 
@@ -133,16 +143,27 @@ fn an_unwritable_out_fails_before_any_work() {
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
-        assert!(err.contains("--out") && err.contains("not a folder"), "{cmd}: {err}");
-        assert!(start.elapsed() < Duration::from_secs(10), "{cmd}: refused only after work");
+        assert!(
+            err.contains("--out") && err.contains("not a folder"),
+            "{cmd}: {err}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{cmd}: refused only after work"
+        );
     }
     // --plot the same way.
     let out = gdshrink()
-        .args(["validate", "--device", "cpu", "-n", "4000", "-m", "4000", "--plot"])
+        .args([
+            "validate", "--device", "cpu", "-n", "4000", "-m", "4000", "--plot",
+        ])
         .arg(file.join("p"))
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--plot") && err.contains("not a folder"), "{err}");
+    assert!(
+        err.contains("--plot") && err.contains("not a folder"),
+        "{err}"
+    );
 }

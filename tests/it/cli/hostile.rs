@@ -142,7 +142,14 @@ const SIGMAS: &[&str] = &[
     "1e-320", "1e308", "-inf", "-1", "0", "nan", "1e-300", "1e200", "1e150",
 ];
 const REALS: &[&str] = &["-1", "nan", "inf", "-inf", "1e308", "5e-324", "0"];
-const ACTIVATIONS: &[&str] = &["spline:8", "spline:0", "spline:99999999999", "relu2", "x", ""];
+const ACTIVATIONS: &[&str] = &[
+    "spline:8",
+    "spline:0",
+    "spline:99999999999",
+    "relu2",
+    "x",
+    "",
+];
 
 /// One generated invocation: its words, and the names (flags without
 /// dashes, file paths) an error message may cite.
@@ -163,18 +170,26 @@ impl Invocation {
     fn hostile(&mut self, flag: &str, value: &str) {
         self.args.push(flag.into());
         self.args.push(value.into());
-        self.names.push(flag.trim_start_matches('-').replace('-', " "));
+        self.names
+            .push(flag.trim_start_matches('-').replace('-', " "));
         self.names.push(flag.trim_start_matches('-').to_string());
         if !value.is_empty() {
             self.names.push(value.to_string());
         }
     }
 
-    /// Adds a harmless `flag value` pair (keeps valid runs short).
+    /// Adds a harmless `flag value` pair (keeps valid runs short); a
+    /// message may cite it as `--flag`, or its path.
     fn base(&mut self, flag: &str, value: &str) {
         if !self.args.iter().any(|a| a == flag) {
             self.args.push(flag.into());
             self.args.push(value.into());
+            if flag.starts_with("--") {
+                self.names.push(flag.into());
+            }
+            if value.contains('/') {
+                self.names.push(value.into());
+            }
         }
     }
 }
@@ -256,7 +271,14 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
 /// command, the rest small and valid.
 fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
     const COMMANDS: &[&str] = &[
-        "spectrum", "shrink", "qk", "gd", "validate", "compare", "reproduce", "devices",
+        "spectrum",
+        "shrink",
+        "qk",
+        "gd",
+        "validate",
+        "compare",
+        "reproduce",
+        "devices",
     ];
     let cmd = pick(rng, COMMANDS);
     let mut inv = Invocation::new(cmd);
@@ -411,8 +433,10 @@ fn hostile_invocations_never_panic_abort_hang_or_leave_partial_files() {
         env_or("GDSHRINK_HOSTILE_MEM_KB", 8u64 << 20),
         Duration::from_secs(env_or("GDSHRINK_HOSTILE_TIMEOUT", 60)),
     );
-    let bin = std::env::var_os("GDSHRINK_HOSTILE_BIN")
-        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gdshrink")), PathBuf::from);
+    let bin = std::env::var_os("GDSHRINK_HOSTILE_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_gdshrink")),
+        PathBuf::from,
+    );
     let dir = tempfile::tempdir().unwrap();
     let fx = Fixtures::new(dir.path());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -443,5 +467,9 @@ fn hostile_invocations_never_panic_abort_hang_or_leave_partial_files() {
     for b in &bad {
         eprintln!("{b}");
     }
-    assert!(bad.is_empty(), "{} of {count} invocations misbehaved", bad.len());
+    assert!(
+        bad.is_empty(),
+        "{} of {count} invocations misbehaved",
+        bad.len()
+    );
 }

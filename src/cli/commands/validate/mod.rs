@@ -211,7 +211,9 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
             (args.eval_points.is_some(), "--eval-points"),
         ] {
             if given {
-                bail!("{flag} does not apply with --suite/--quick (each case has its own settings)");
+                bail!(
+                    "{flag} does not apply with --suite/--quick (each case has its own settings)"
+                );
             }
         }
     }

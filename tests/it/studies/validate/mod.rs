@@ -2,6 +2,6 @@
 //! error model (the model itself, on the f32 CPU twin, is in `precision/`).
 
 mod golden;
-mod tiny_rate;
 #[cfg(feature = "gpu")]
 mod gpu;
+mod tiny_rate;
