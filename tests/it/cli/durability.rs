@@ -87,7 +87,10 @@ fn validate_out_is_all_or_nothing() {
         &out.display().to_string(),
     ]);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stdout.contains("validate"), "the report still reaches stdout: {stdout}");
+    assert!(
+        stdout.contains("validate"),
+        "the report still reaches stdout: {stdout}"
+    );
     assert!(!out.exists() && !dir.path().join("v-checkpoints.csv").exists());
     assert!(temporaries(dir.path()).is_empty());
 }
