@@ -237,7 +237,7 @@ fn parse_count(s: &str, what: &str, max: usize) -> std::result::Result<usize, St
     match s.trim().parse::<usize>() {
         Ok(v) if (1..=max).contains(&v) => Ok(v),
         _ => Err(format!(
-            "'{s}' is not a valid {what}: give a whole number from 1 to {max}"
+            "'{s}' is not a valid {what}: give a whole number >= 1 and <= {max}"
         )),
     }
 }

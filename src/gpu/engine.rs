@@ -214,10 +214,10 @@ fn check_f32_range(batch: &GdBatch, s_max: Option<f64>) -> Result<()> {
             ),
         ))
     };
-    for &a in &batch.alpha {
+    for (run, &a) in batch.alpha.iter().enumerate() {
         if a.is_nan() || a < f32_min || a > f64::from(f32::MAX) {
             return bad(
-                "alpha",
+                &format!("alpha of run {run}"),
                 a,
                 format!("a learning rate from {f32_min:.2e} to 3.4e38 (a normal f32)"),
             );

@@ -235,7 +235,7 @@ impl Design {
             return Err(Error::invalid(
                 "sigma",
                 format!("{sigma:e}"),
-                "a finite number >= 2.2e-308 (a normal f64)",
+                "a finite number > 0 that is a normal f64 (>= 2.2e-308)",
             ));
         }
         if x.is_empty() {
