@@ -282,8 +282,11 @@ impl Design {
                 format!("{why}; use a smaller --sigma or grids of smaller extent"),
             )
         };
-        if let Some(z) = zs.iter().find(|z| !z.is_finite()) {
-            return Err(bad(format!("sigma·(x − b) = {z} overflows f64")));
+        // Activations scale z by constants (sinc: πz), so |z| keeps a margin.
+        if let Some(z) = zs.iter().find(|z| z.is_nan() || z.abs() > 1e300) {
+            return Err(bad(format!(
+                "sigma·(x − b) = {z:e} exceeds 1e300 in magnitude (f64 overflows at 1.8e308)"
+            )));
         }
         let amax = zs
             .iter()
