@@ -4,12 +4,45 @@
 //!
 //! Sizes are computed in `u128`/`f64` so that no request, however large,
 //! overflows or allocates before it is checked.
+//!
+//! A [`Plan`] is what one command will need, computed from N, M, B, the q
+//! list and the strategy before anything is allocated: every host allocation
+//! by name, every device binding by name, and an operation count. Commands
+//! check it ([`Plan::check_host`]) before any work and print its estimate
+//! ([`Plan::estimate`]) when the work is long.
 
 use crate::error::{Error, Result};
 
+/// Bytes of address space this process may still map under its soft
+/// `RLIMIT_AS`/`RLIMIT_DATA` (`ulimit -v`, `ulimit -d`, batch schedulers'
+/// memory caps), from `/proc/self/limits` less what is mapped now; `None`
+/// when unlimited or unreadable.
+fn address_space_left() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let cap = limits
+        .lines()
+        .filter(|l| l.starts_with("Max address space") || l.starts_with("Max data size"))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .rev()
+                .nth(2)
+                .and_then(|soft| soft.parse::<u64>().ok())
+        })
+        .min()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok();
+    let used = status
+        .as_deref()
+        .and_then(|t| t.lines().find(|l| l.starts_with("VmSize:")))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb.saturating_mul(1024));
+    Some(cap.saturating_sub(used))
+}
+
 /// Bytes of host memory available to a new allocation: `MemAvailable` from
-/// `/proc/meminfo` on Linux, lowered to a cgroup's memory limit when one is
-/// set; `None` where neither can be read (the check is then skipped).
+/// `/proc/meminfo` on Linux, lowered to a cgroup's memory limit and to the
+/// process's address-space limit when they are set; `None` where none can
+/// be read (the check is then skipped).
 #[must_use]
 pub fn available_host_bytes() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
@@ -27,10 +60,10 @@ pub fn available_host_bytes() -> Option<u64> {
     .iter()
     .find_map(|p| std::fs::read_to_string(p).ok())
     .and_then(|s| s.trim().parse::<u64>().ok());
-    match (avail, cgroup) {
-        (Some(a), Some(c)) => Some(a.min(c)),
-        (a, c) => a.or(c),
-    }
+    [avail, cgroup, address_space_left()]
+        .into_iter()
+        .flatten()
+        .min()
 }
 
 /// A byte count for people: `512 B`, `3.2 MiB`, `8.0 TB` style (binary units).
@@ -76,6 +109,189 @@ pub fn ensure_host_fits(what: &str, bytes: f64, hint: &str) -> Result<()> {
     Ok(())
 }
 
+/// Floating-point operations per second assumed for a time estimate: a
+/// deliberately modest rate (one core of a laptop in faer's products), so
+/// that an estimate errs on the long side.
+pub const ASSUMED_FLOPS: f64 = 2e9;
+
+/// Work longer than this (estimated, seconds) is announced before it starts.
+pub const ANNOUNCE_SECONDS: f64 = 5.0;
+
+/// One named allocation of a [`Plan`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// What is allocated, with its type and shape (`A (f64, 1000 × 1000)`).
+    pub what: String,
+    /// Bytes.
+    pub bytes: f64,
+}
+
+/// What a run will need, known before it starts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    /// Host allocations.
+    pub host: Vec<Item>,
+    /// Device bindings (GPU runs).
+    pub device: Vec<Item>,
+    /// Floating-point operations of the whole run.
+    pub ops: f64,
+    /// What to change when the plan does not fit (`use a smaller --m`).
+    pub hint: String,
+}
+
+impl Plan {
+    /// An empty plan whose refusal suggests `hint`.
+    #[must_use]
+    pub fn new(hint: &str) -> Self {
+        Plan {
+            hint: hint.to_string(),
+            ..Plan::default()
+        }
+    }
+
+    /// Adds a host allocation of `bytes`.
+    #[must_use]
+    pub fn host(mut self, what: impl Into<String>, bytes: f64) -> Self {
+        self.host.push(Item {
+            what: what.into(),
+            bytes,
+        });
+        self
+    }
+
+    /// Adds a host matrix of `rows × cols` f64 named `name`.
+    #[must_use]
+    pub fn host_f64(self, name: &str, rows: usize, cols: usize) -> Self {
+        let what = format!("{name} (f64, {rows} × {cols})");
+        self.host(what, array_bytes(rows, cols, 8))
+    }
+
+    /// Adds a device binding of `bytes`.
+    #[must_use]
+    pub fn device(mut self, what: impl Into<String>, bytes: f64) -> Self {
+        self.device.push(Item {
+            what: what.into(),
+            bytes,
+        });
+        self
+    }
+
+    /// Adds `ops` floating-point operations.
+    #[must_use]
+    pub fn ops(mut self, ops: f64) -> Self {
+        self.ops += ops;
+        self
+    }
+
+    /// Total host bytes.
+    #[must_use]
+    pub fn host_bytes(&self) -> f64 {
+        self.host.iter().map(|i| i.bytes).sum()
+    }
+
+    /// Total device bytes.
+    #[must_use]
+    pub fn device_bytes(&self) -> f64 {
+        self.device.iter().map(|i| i.bytes).sum()
+    }
+
+    /// Estimated seconds at [`ASSUMED_FLOPS`].
+    #[must_use]
+    pub fn seconds(&self) -> f64 {
+        self.ops / ASSUMED_FLOPS
+    }
+
+    /// Refuses the plan when its host memory exceeds what is available,
+    /// naming the largest allocation.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] with both numbers and the plan's hint.
+    pub fn check_host(&self) -> Result<()> {
+        let total = self.host_bytes();
+        // The first of the largest (A before its copies).
+        let largest = self
+            .host
+            .iter()
+            .fold(None::<&Item>, |best, i| match best {
+                Some(b) if b.bytes >= i.bytes => Some(b),
+                _ => Some(i),
+            })
+            .map_or_else(|| "the run".to_string(), |i| i.what.clone());
+        let what = if self.host.len() > 1 {
+            format!("{largest} (with the run's other arrays)")
+        } else {
+            largest
+        };
+        ensure_host_fits(&what, total, &self.hint)
+    }
+
+    /// One line for people: host and device memory, operations and time.
+    #[must_use]
+    pub fn estimate(&self) -> String {
+        let device = if self.device.is_empty() {
+            String::new()
+        } else {
+            format!(", device memory {}", format_bytes(self.device_bytes()))
+        };
+        format!(
+            "host memory {}{device}, {:.2e} floating-point operations (about {} at {:.0} GFLOP/s)",
+            format_bytes(self.host_bytes()),
+            self.ops,
+            format_seconds(self.seconds()),
+            ASSUMED_FLOPS / 1e9
+        )
+    }
+
+    /// Whether the run is long enough to be announced ([`ANNOUNCE_SECONDS`]).
+    #[must_use]
+    pub fn is_long(&self) -> bool {
+        self.seconds() > ANNOUNCE_SECONDS
+    }
+}
+
+/// Seconds for people: `12 s`, `3.5 min`, `2.0 h`, `4.1 days`, `3.2e5 years`.
+#[must_use]
+pub fn format_seconds(s: f64) -> String {
+    if s < 60.0 {
+        format!("{s:.0} s")
+    } else if s < 3600.0 {
+        format!("{:.1} min", s / 60.0)
+    } else if s < 86400.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else if s < 86400.0 * 365.0 {
+        format!("{:.1} days", s / 86400.0)
+    } else {
+        format!("{:.1e} years", s / (86400.0 * 365.0))
+    }
+}
+
+/// The host memory of the f64 dense work on one N×M design: the grids, A, and
+/// (with `svd`) a thin SVD of A: U (N × r), V (M × r), s, and faer's working
+/// copy of A (r = min(N, M)).
+#[must_use]
+pub fn dense_plan(n: usize, m: usize, svd: bool, hint: &str) -> Plan {
+    let r = n.min(m);
+    let mut p = Plan::new(hint)
+        .host("grids x and b (f64)", array_bytes(n + m, 1, 8))
+        .host_f64("A", n, m);
+    if svd {
+        p = p
+            .host_f64("working copy of A for the SVD", n, m)
+            .host_f64("U", n, r)
+            .host_f64("V", m, r)
+            // Bidiagonalisation and the Householder products: ~4NMr + 8r³/3,
+            // and a cost per entry of A that dominates for very unequal N, M
+            // (measured: 19 s for the SVD of a 16 × 10⁶ A on 2 shared vCPUs,
+            // ~1 µs per entry, 2000 operations at the assumed rate).
+            .ops(
+                4.0 * n as f64 * m as f64 * r as f64
+                    + 3.0 * (r as f64).powi(3)
+                    + 2000.0 * n as f64 * m as f64,
+            );
+    }
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +309,24 @@ mod tests {
         .to_string();
         assert!(e.contains("7.3 TiB") && e.contains("--m"), "{e}");
         ensure_host_fits("a little", 1024.0, "").unwrap();
+    }
+
+    #[test]
+    fn a_plan_names_its_largest_allocation_and_estimates() {
+        let p = dense_plan(1_000_000, 1_000_000, false, "use a smaller --m");
+        let e = p.check_host().unwrap_err().to_string();
+        assert!(e.contains("A (f64, 1000000 × 1000000)"), "{e}");
+        assert!(e.contains("7.3 TiB") && e.contains("--m"), "{e}");
+        let small = dense_plan(10, 20, true, "");
+        small.check_host().unwrap();
+        // 8·(30 + 2·200 + 100 + 200) bytes.
+        assert_eq!(small.host_bytes(), 8.0 * 730.0);
+        assert!(!small.is_long());
+        let long = Plan::new("").ops(1e15);
+        assert!(
+            long.is_long() && long.estimate().contains("days"),
+            "{}",
+            long.estimate()
+        );
     }
 }

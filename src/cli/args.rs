@@ -91,6 +91,13 @@ pub struct GpuArgs {
 /// Opens the GPU adapter given by `--adapter` (index or name substring;
 /// default: $GDSHRINK_ADAPTER, then the best adapter).
 pub fn open_gpu(adapter: Option<&str>) -> gdshrink::Result<GpuContext> {
+    if adapter.is_some_and(|a| a.trim().is_empty()) {
+        return Err(gdshrink::Error::invalid(
+            "--adapter",
+            "''",
+            "an adapter index or a name substring from `gdshrink devices`",
+        ));
+    }
     let opts = GpuOptions {
         adapter: adapter.map(str::to_string),
         ..GpuOptions::default()
@@ -227,26 +234,78 @@ impl BatchArgs {
     }
 }
 
-fn parse_count(s: &str, what: &str) -> std::result::Result<usize, String> {
+fn parse_count(s: &str, what: &str, max: usize) -> std::result::Result<usize, String> {
     match s.trim().parse::<usize>() {
-        Ok(v) if v >= 1 => Ok(v),
+        Ok(v) if (1..=max).contains(&v) => Ok(v),
         _ => Err(format!(
-            "'{s}' is not a valid {what}: give a whole number >= 1"
+            "'{s}' is not a valid {what}: give a whole number >= 1 and <= {max}"
         )),
     }
 }
 
 fn parse_n(s: &str) -> std::result::Result<usize, String> {
-    parse_count(s, "number of samples N")
+    parse_count(
+        s,
+        "number of samples N",
+        gdshrink::model::design::MAX_POINTS,
+    )
 }
 
 fn parse_m(s: &str) -> std::result::Result<usize, String> {
-    parse_count(s, "width M")
+    parse_count(s, "width M", gdshrink::model::design::MAX_POINTS)
 }
 
-/// A whole number >= 1 (for `--top`, `--k-max`, `--vectors`, `--eval-points` …).
+/// A whole number from 1 to [`crate::plan::MAX_LIST`] (for `--top`,
+/// `--k-max`, `--vectors`, `--show-directions` …: counts that size a list).
 pub fn parse_positive(s: &str) -> std::result::Result<usize, String> {
-    parse_count(s, "count")
+    parse_count(s, "count", crate::plan::MAX_LIST)
+}
+
+/// A whole number from 0 to [`crate::plan::MAX_LIST`].
+pub fn parse_list_len(s: &str) -> std::result::Result<usize, String> {
+    if s.trim() == "0" {
+        return Ok(0);
+    }
+    parse_count(s, "count", crate::plan::MAX_LIST)
+}
+
+/// A number of evaluation points, 1 to [`crate::plan::MAX_EVAL_POINTS`].
+pub fn parse_eval_points(s: &str) -> std::result::Result<usize, String> {
+    parse_count(
+        s,
+        "number of evaluation points",
+        crate::plan::MAX_EVAL_POINTS,
+    )
+}
+
+/// A size N = M, 1 to [`gdshrink::model::design::MAX_POINTS`].
+pub fn parse_size(s: &str) -> std::result::Result<usize, String> {
+    parse_count(s, "size N = M", gdshrink::model::design::MAX_POINTS)
+}
+
+/// A repeat count, 1 to [`crate::plan::MAX_REPEATS`].
+pub fn parse_repeats(s: &str) -> std::result::Result<usize, String> {
+    parse_count(s, "number of repeats", crate::plan::MAX_REPEATS)
+}
+
+/// Largest `reproduce --length` and `--width` (the Fig. 6 problem is dense:
+/// L × M in f64 with its SVD).
+pub const MAX_FIG6: usize = 100_000;
+
+/// `reproduce --length` / `--width`: 1 to [`MAX_FIG6`].
+pub fn parse_fig6_len(s: &str) -> std::result::Result<usize, String> {
+    parse_count(s, "length", MAX_FIG6)
+}
+
+/// A row index: 0 to [`gdshrink::model::design::MAX_POINTS`].
+pub fn parse_row(s: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if v <= gdshrink::model::design::MAX_POINTS => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a valid row index: give a whole number from 0 to {}",
+            gdshrink::model::design::MAX_POINTS
+        )),
+    }
 }
 
 fn parse_activation_list(s: &str) -> std::result::Result<ActivationList, String> {

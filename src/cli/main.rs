@@ -4,11 +4,12 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod args;
 mod commands;
 mod output;
+mod plan;
 mod progress;
 
 use commands as cmd;
@@ -49,8 +50,53 @@ enum Command {
     Penalty(cmd::penalty::PenaltyArgs),
 }
 
+/// The command line, with negative numbers accepted as values on every
+/// subcommand (`--q -1` reaches the flag's own check instead of being taken
+/// for an unknown flag).
+fn parse() -> Cli {
+    // Flags whose values may start with '-' (`--sigma -inf`, `--alpha -1e-3`):
+    // the value reaches the flag's own check.
+    const SIGNED: [&str; 7] = [
+        "sigma",
+        "alpha",
+        "q",
+        "ridge",
+        "kappa",
+        "tol_scale",
+        "cpu_check",
+    ];
+    let cmd = Cli::command().mut_subcommands(|s| {
+        s.allow_negative_numbers(true).mut_args(|a| {
+            if SIGNED.contains(&a.get_id().as_str()) {
+                a.allow_hyphen_values(true)
+            } else {
+                a
+            }
+        })
+    });
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// An error and its causes on one line, each cause said once (a cause that
+/// the message already contains, as an OS error often is, is not repeated).
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let result = match &cli.command {
         Command::Spectrum(a) => cmd::spectrum::run(a),
         Command::Shrink(a) => cmd::shrink::run(a),
@@ -67,7 +113,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             ExitCode::FAILURE
         }
     }

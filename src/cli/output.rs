@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use gdshrink::output::Table;
+use gdshrink::output::atomic::Staged;
 use serde_json::{Map, Value, json};
 
 /// Output: table (default), JSON, files.
@@ -21,24 +22,64 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    /// Writes `--out`, then prints the human text or the JSON object. In JSON
-    /// mode an object gains `out_file` and `out_columns` when a file was written.
-    pub fn emit(&self, human: &str, json: &serde_json::Value, table: &Table) -> Result<()> {
-        let mut json = json.clone();
+    /// The pre-flight check of `--out`, run before any work: its folder
+    /// exists or is created, and a file can be created in it.
+    pub fn check(&self) -> Result<()> {
         if let Some(path) = &self.out {
+            gdshrink::output::atomic::check_writable("--out", path)?;
+        }
+        Ok(())
+    }
+
+    /// Writes `--out`, then prints the human text or the JSON object. In JSON
+    /// mode an object gains `out_file` and `out_columns` when a file was
+    /// written. When the file cannot be written the result is still printed
+    /// (with `out_error` in JSON) and the error is returned afterwards, so
+    /// nothing computed is lost.
+    pub fn emit(&self, human: &str, json: &serde_json::Value, table: &Table) -> Result<()> {
+        self.emit_with(human, json, table, &[])
+    }
+
+    /// [`OutputArgs::emit`] with companion files written beside `--out`:
+    /// all of them and `--out` are committed together or not at all.
+    pub fn emit_with(
+        &self,
+        human: &str,
+        json: &serde_json::Value,
+        table: &Table,
+        companions: &[(PathBuf, &Table)],
+    ) -> Result<()> {
+        let mut json = json.clone();
+        let written = self.out.as_ref().map(|path| -> Result<()> {
+            let mut staged = Staged::new();
             table
-                .write(path)
+                .stage(&mut staged, path)
                 .with_context(|| format!("writing --out {}", path.display()))?;
-            if let Some(obj) = json.as_object_mut() {
-                obj.insert("out_file".into(), json!(path.display().to_string()));
-                obj.insert("out_columns".into(), json!(table.names));
+            for (p, t) in companions {
+                t.stage(&mut staged, p)
+                    .with_context(|| format!("writing {} (beside --out)", p.display()))?;
+            }
+            staged
+                .commit()
+                .with_context(|| format!("writing --out {}", path.display()))
+        });
+        if let (Some(path), Some(obj)) = (&self.out, json.as_object_mut()) {
+            match &written {
+                Some(Ok(())) => {
+                    obj.insert("out_file".into(), json!(path.display().to_string()));
+                    obj.insert("out_columns".into(), json!(table.names));
+                }
+                Some(Err(e)) => {
+                    obj.insert("out_error".into(), json!(format!("{e:#}")));
+                }
+                None => {}
             }
         }
         if self.json {
             println!("{}", serde_json::to_string(&json)?);
         } else {
             print!("{human}");
-            if let Some(path) = &self.out {
+            if let (Some(path), Some(Ok(()))) = (&self.out, &written) {
                 println!(
                     "wrote {} ({} rows x {} columns: {})",
                     path.display(),
@@ -46,9 +87,12 @@ impl OutputArgs {
                     table.columns.len(),
                     column_summary(&table.names)
                 );
+                for (p, t) in companions {
+                    println!("wrote {} ({} rows)", p.display(), t.rows());
+                }
             }
         }
-        Ok(())
+        written.unwrap_or(Ok(()))
     }
 }
 

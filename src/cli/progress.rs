@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gdshrink::gd::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -56,12 +56,57 @@ fn stage_bar(what: &str, total: u64) -> ProgressBar {
     pb
 }
 
-/// The library's progress as bars on stderr, one bar per stage (drawn only
-/// when stderr is a terminal).
+/// Seconds between two plain progress lines when stderr is not a terminal
+/// (`GDSHRINK_PROGRESS_SECS`, default 10).
+fn line_interval() -> Duration {
+    let secs = std::env::var("GDSHRINK_PROGRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .unwrap_or(10.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// A stage reported as plain lines (stderr is not a terminal: batch jobs).
+struct Lines {
+    what: String,
+    total: u64,
+    done: u64,
+    start: Instant,
+    last: Instant,
+    every: Duration,
+}
+
+impl Lines {
+    /// Prints a line when the interval has passed since the last one.
+    fn tick(&mut self) {
+        let now = Instant::now();
+        if now.duration_since(self.last) < self.every {
+            return;
+        }
+        self.last = now;
+        let pct = if self.total > 0 {
+            format!(" ({:.1} %)", 100.0 * self.done as f64 / self.total as f64)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "{}: {}/{}{pct}, {:.0} s elapsed",
+            self.what,
+            self.done,
+            self.total,
+            now.duration_since(self.start).as_secs_f64()
+        );
+    }
+}
+
+/// The library's progress as bars on stderr, one bar per stage, when stderr
+/// is a terminal; otherwise as plain lines at a steady interval.
 pub struct Bars {
     prefix: String,
     look: Look,
     bar: Mutex<Option<ProgressBar>>,
+    lines: Mutex<Option<Lines>>,
 }
 
 impl Bars {
@@ -71,6 +116,7 @@ impl Bars {
             prefix: prefix.to_string(),
             look: Look::Line,
             bar: Mutex::new(None),
+            lines: Mutex::new(None),
         }
     }
 
@@ -80,6 +126,15 @@ impl Bars {
             prefix: String::new(),
             look: Look::Stages,
             bar: Mutex::new(None),
+            lines: Mutex::new(None),
+        }
+    }
+
+    fn with_lines(&self, f: impl FnOnce(&mut Lines)) {
+        if let Ok(mut l) = self.lines.lock()
+            && let Some(lines) = l.as_mut()
+        {
+            f(lines);
         }
     }
 
@@ -94,6 +149,24 @@ impl Bars {
 
 impl Progress for Bars {
     fn begin(&self, what: &str, total: u64) {
+        if !std::io::stderr().is_terminal() {
+            let now = Instant::now();
+            if let Ok(mut l) = self.lines.lock() {
+                *l = Some(Lines {
+                    what: if self.prefix.is_empty() {
+                        what.to_string()
+                    } else {
+                        format!("{}: {what}", self.prefix)
+                    },
+                    total,
+                    done: 0,
+                    start: now,
+                    last: now,
+                    every: line_interval(),
+                });
+            }
+            return;
+        }
         let pb = match self.look {
             Look::Line if self.prefix.is_empty() => progress_bar(total, what),
             Look::Line => progress_bar(total, &format!("{}: {what}", self.prefix)),
@@ -109,13 +182,24 @@ impl Progress for Bars {
 
     fn set(&self, done: u64) {
         self.with(|pb| pb.set_position(done));
+        self.with_lines(|l| {
+            l.done = done;
+            l.tick();
+        });
     }
 
     fn advance(&self, n: u64) {
         self.with(|pb| pb.inc(n));
+        self.with_lines(|l| {
+            l.done = l.done.saturating_add(n);
+            l.tick();
+        });
     }
 
     fn finish(&self) {
+        if let Ok(mut l) = self.lines.lock() {
+            *l = None;
+        }
         if let Ok(mut b) = self.bar.lock()
             && let Some(pb) = b.take()
         {

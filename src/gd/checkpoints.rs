@@ -11,6 +11,10 @@ use crate::error::{Error, Result};
 /// Largest iteration count accepted in a list.
 pub const MAX_ITERATIONS: u64 = 1_000_000_000_000_000_000;
 
+/// Most checkpoints a list may hold (every checkpoint keeps f, and w or f on
+/// the evaluation grid when asked, for every run).
+pub const MAX_CHECKPOINTS: usize = 100_000;
+
 /// A sorted, de-duplicated, non-empty list of iteration counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QList(Vec<u64>);
@@ -39,6 +43,13 @@ impl QList {
         }
         q.sort_unstable();
         q.dedup();
+        if q.len() > MAX_CHECKPOINTS {
+            return Err(Error::invalid(
+                "q",
+                format!("a list of {} iteration counts", q.len()),
+                format!("at most {MAX_CHECKPOINTS} checkpoints"),
+            ));
+        }
         Ok(QList(q))
     }
 }
@@ -97,6 +108,22 @@ impl FromStr for QList {
             let count: usize = count.parse().map_err(|_| bad())?;
             if lo == 0 || hi < lo || count == 0 {
                 return Err(bad());
+            }
+            // Checked before the list is laid out: no allocation in
+            // proportion to an unchecked number.
+            if count > MAX_CHECKPOINTS {
+                return Err(Error::invalid(
+                    "q range",
+                    format!("'{s}'"),
+                    format!("COUNT of at most {MAX_CHECKPOINTS} checkpoints"),
+                ));
+            }
+            if hi > MAX_ITERATIONS {
+                return Err(Error::invalid(
+                    "q range",
+                    format!("'{s}'"),
+                    format!("HI of at most {MAX_ITERATIONS:e} iterations"),
+                ));
             }
             log_spaced(lo, hi, count)
         } else {

@@ -136,11 +136,7 @@ fn iterate(
             }
         }
         if batch.checkpoints[next_cp] == q {
-            let state = State {
-                y: &y,
-                r: &r,
-                w: &w,
-            };
+            let state = State { a, w: &w };
             checkpoints.push(state.record(q, batch, a_eval, &status));
             next_cp += 1;
             if next_cp == batch.checkpoints.len() {
@@ -174,17 +170,20 @@ fn iterate(
     })
 }
 
-/// The iteration's matrices at one q: targets Y, residuals R = Y − A W, weights W
-/// (one column per run).
+/// The iteration's matrices at one q: A and the weights W (one column per run).
 struct State<'a> {
-    y: &'a Mat<f64>,
-    r: &'a Mat<f64>,
+    a: MatRef<'a, f64>,
     w: &'a Mat<f64>,
 }
 
 impl State<'_> {
-    /// The checkpoint at q: f = Y − R, the loss, and (when asked) w and f on the
-    /// evaluation grid; runs that failed are NaN.
+    /// The checkpoint at q: f = A W, the loss ½‖y − f‖², and (when asked) w and f
+    /// on the evaluation grid; runs that failed are NaN.
+    ///
+    /// f is formed as A W, not as Y − R: the subtraction Y − R cancels when
+    /// ‖f‖ ≪ ‖y‖ (early iterations, α s² q ≪ 1) and would leave f with an
+    /// absolute error u‖y‖, i.e. a relative error u‖y‖/‖f‖ far above the
+    /// reference engine's u·‖|A||w|‖/‖f‖.
     fn record(
         &self,
         q: u64,
@@ -192,7 +191,7 @@ impl State<'_> {
         a_eval: Option<MatRef<'_, f64>>,
         status: &[RunStatus],
     ) -> Checkpoint {
-        let State { y, r, w } = *self;
+        let State { a, w } = *self;
         let nb = batch.runs();
         let dead = |b: usize| !status[b].is_ok();
         let col = |mat: &Mat<f64>, b: usize| -> Vec<f64> {
@@ -202,19 +201,8 @@ impl State<'_> {
                 mat.col(b).iter().copied().collect()
             }
         };
-        let f: Vec<Vec<f64>> = (0..nb)
-            .map(|b| {
-                if dead(b) {
-                    vec![f64::NAN; y.nrows()]
-                } else {
-                    y.col(b)
-                        .iter()
-                        .zip(r.col(b).iter())
-                        .map(|(yi, ri)| yi - ri)
-                        .collect()
-                }
-            })
-            .collect();
+        let aw = a * w;
+        let f: Vec<Vec<f64>> = (0..nb).map(|b| col(&aw, b)).collect();
         let loss = (0..nb)
             .map(|b| {
                 if dead(b) {

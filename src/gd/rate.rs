@@ -53,14 +53,15 @@ impl LearningRate {
     /// rate relative to s_max).
     pub fn resolve(self, s_max: f64, n: usize) -> Result<f64> {
         let a = self.value(s_max, n);
-        if a.is_finite() && a > 0.0 {
+        if a.is_finite() && a >= f64::MIN_POSITIVE {
             Ok(a)
         } else {
             Err(Error::invalid(
                 "learning rate alpha",
                 a,
                 format!(
-                    "a finite number > 0 (s_max = {s_max}; a zero matrix has no auto learning rate)"
+                    "a finite number >= 2.2e-308 (s_max = {s_max:e}; a zero matrix has no auto learning rate, \
+                     and 1/s_max^2 must be a normal f64: rescale --sigma or the grids)"
                 ),
             ))
         }
@@ -118,11 +119,11 @@ impl FromStr for LearningRate {
             return Ok(LearningRate::AUTO);
         }
         match s.trim().parse::<f64>() {
-            Ok(v) if v.is_finite() && v > 0.0 => Ok(LearningRate::Value(v)),
+            Ok(v) if v.is_finite() && v >= f64::MIN_POSITIVE => Ok(LearningRate::Value(v)),
             _ => Err(Error::invalid(
                 "learning rate",
                 format!("'{s}'"),
-                "a finite number > 0, or 'auto' for 1/s_max^2",
+                "a finite number >= 2.2e-308 (a normal f64), or 'auto' for 1/s_max^2",
             )),
         }
     }

@@ -160,6 +160,7 @@ impl<'c> GpuEngine<'c> {
         let src = self.source(problem, batch)?;
         let (n, m) = src.shape();
         batch.validate(n, m, problem.s_max())?;
+        check_f32_range(batch, problem.s_max())?;
         let plan = plan::plan(
             self.ctx,
             (n, m),
@@ -249,6 +250,66 @@ impl Engine for GpuEngine<'_> {
         progress.finish();
         t
     }
+}
+
+/// Largest s_max² the f32 engine accepts: K = AAᵀ and G = AᵀA hold entries up
+/// to s_max², and their sums must stay below f32::MAX (3.4e38) with room.
+pub const MAX_F32_SMAX2: f64 = 1e36;
+
+/// Refuses a batch that f32 cannot represent: every α must be a normal f32,
+/// s_max² (the size of A's entries and of K, G) must stay far from f32's
+/// overflow, the targets must be representable, and the first step α·Aᵀy
+/// must not underflow. The error names the quantity and the way out.
+fn check_f32_range(batch: &GdBatch, s_max: Option<f64>) -> Result<()> {
+    let f32_min = f64::from(f32::MIN_POSITIVE);
+    let bad = |name: &str, value: f64, why: String| {
+        Err(Error::invalid(
+            name,
+            format!("{value:e}"),
+            format!(
+                "{why} on the f32 GPU engine; use --device cpu (the f64 engine) or rescale \
+                 (a smaller --sigma, or grids of smaller extent, lower s_max)"
+            ),
+        ))
+    };
+    for (run, &a) in batch.alpha.iter().enumerate() {
+        if a.is_nan() || a < f32_min || a > f64::from(f32::MAX) {
+            return bad(
+                &format!("alpha of run {run}"),
+                a,
+                format!("a learning rate from {f32_min:.2e} to 3.4e38 (a normal f32)"),
+            );
+        }
+    }
+    let ymax = batch.y.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+    if ymax > 1e18 {
+        return bad("signal", ymax, "targets with |y| <= 1e18".into());
+    }
+    if let Some(s) = s_max {
+        if s * s > MAX_F32_SMAX2 {
+            return bad(
+                "s_max",
+                s,
+                format!("s_max^2 <= {MAX_F32_SMAX2:e} (A's Gram matrices must stay finite in f32)"),
+            );
+        }
+        let amin = batch.alpha.iter().copied().fold(f64::INFINITY, f64::min);
+        // The first step's largest entry is about α·s_max·|y|; below the
+        // smallest normal f32 (divided by u, so that its digits survive) the
+        // update is lost to underflow.
+        let step = amin * s * ymax;
+        if ymax > 0.0 && step < f32_min / f64::from(f32::EPSILON) {
+            return bad(
+                "alpha",
+                amin,
+                format!(
+                    "a step alpha·s_max·max|y| = {step:e} that does not underflow f32 (at least {:.2e})",
+                    f32_min / f64::from(f32::EPSILON)
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A batch set up on the device — grids, A (or K, G), states, pipelines — with

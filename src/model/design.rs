@@ -195,17 +195,48 @@ impl DesignSpec {
         if self.m == 0 {
             return Err(Error::invalid("m", 0, "a width of at least 1"));
         }
+        if self.n > MAX_POINTS {
+            return Err(Error::invalid(
+                "n",
+                self.n,
+                format!("at most {MAX_POINTS} samples"),
+            ));
+        }
+        if self.m > MAX_POINTS {
+            return Err(Error::invalid(
+                "m",
+                self.m,
+                format!("a width of at most {MAX_POINTS}"),
+            ));
+        }
+        crate::resources::ensure_host_fits(
+            &format!("the grids x and b (f64, {} + {} points)", self.n, self.m),
+            crate::resources::array_bytes(self.n + self.m, 1, 8),
+            "use a smaller --n or --m",
+        )?;
         let x = self.grid.points(self.n, "n")?;
         let b = self.bias_grid.points(self.m, "m")?;
         Design::new(self.activation, self.sigma.resolve(self.m), x, b)
     }
 }
 
+/// Largest ‖A‖_F² a design may reach (f64 overflows at 1.8e308; the margin
+/// covers s_max², losses and products with targets of |y| ≤ 1e140).
+pub const MAX_SQUARED_NORM: f64 = 1e280;
+
+/// Largest N and M a design accepts (the f32 engine indexes with 32-bit
+/// integers; memory refuses far smaller sizes first on most machines).
+pub const MAX_POINTS: usize = 1_000_000_000;
+
 impl Design {
     /// Validates and builds a design from explicit points.
     pub fn new(activation: Activation, sigma: f64, x: Vec<f64>, b: Vec<f64>) -> Result<Self> {
-        if !(sigma.is_finite() && sigma > 0.0) {
-            return Err(Error::invalid("sigma", sigma, "a finite number > 0"));
+        if !(sigma.is_finite() && sigma >= f64::MIN_POSITIVE) {
+            return Err(Error::invalid(
+                "sigma",
+                format!("{sigma:e}"),
+                "a finite number > 0 that is a normal f64 (>= 2.2e-308)",
+            ));
         }
         if x.is_empty() {
             return Err(Error::invalid("n", 0, "at least 1 sample"));
@@ -215,12 +246,61 @@ impl Design {
         }
         ensure_finite("sample grid x", &x)?;
         ensure_finite("bias grid b", &b)?;
-        Ok(Design {
+        let d = Design {
             activation,
             sigma,
             x,
             b,
-        })
+        };
+        d.check_range()?;
+        Ok(d)
+    }
+
+    /// Refuses a design whose entries overflow f64 arithmetic: every z =
+    /// σ·(x − b) must be finite and every product the engines form (‖A‖_F²,
+    /// s_max²) must stay finite. |η| is largest at the extreme z for every
+    /// activation that grows, and at most 1 for the bounded ones, so η at the
+    /// four corner pairs bounds max |A_ij|.
+    fn check_range(&self) -> Result<()> {
+        let lo_hi = |v: &[f64]| {
+            v.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                    (l.min(x), h.max(x))
+                })
+        };
+        let ((xl, xh), (bl, bh)) = (lo_hi(&self.x), lo_hi(&self.b));
+        let zs = [
+            self.sigma * (xh - bl),
+            self.sigma * (xl - bh),
+            self.sigma * (xl - bl),
+            self.sigma * (xh - bh),
+        ];
+        let bad = |why: String| {
+            Error::invalid(
+                "sigma",
+                format!("{:e}", self.sigma),
+                format!("{why}; use a smaller --sigma or grids of smaller extent"),
+            )
+        };
+        // Activations scale z by constants (sinc: πz), so |z| keeps a margin.
+        if let Some(z) = zs.iter().find(|z| z.is_nan() || z.abs() > 1e300) {
+            return Err(bad(format!(
+                "sigma·(x − b) = {z:e} exceeds 1e300 in magnitude (f64 overflows at 1.8e308)"
+            )));
+        }
+        let amax = zs
+            .iter()
+            .map(|&z| self.activation.eval(z).abs())
+            .fold(1.0f64, f64::max);
+        let nm = self.x.len() as f64 * self.b.len() as f64;
+        let sq = amax * amax * nm;
+        if sq.is_nan() || sq > MAX_SQUARED_NORM {
+            return Err(bad(format!(
+                "|eta(sigma·(x − b))| reaches {amax:e}, so ||A||_F^2 (up to {sq:e}) would overflow f64 \
+                 (allowed: {MAX_SQUARED_NORM:e})"
+            )));
+        }
+        Ok(())
     }
 
     /// A [`DesignSpec`] with this activation and the defaults, to set by name.

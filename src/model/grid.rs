@@ -71,6 +71,14 @@ impl Grid {
             return Err(Error::format(path, "the grid file holds no points"));
         }
         ensure_finite(&format!("grid file '{}'", path.display()), &p)?;
+        if let Some(v) = p.iter().find(|v| v.abs() > MAX_ABS_POINT) {
+            return Err(Error::format(
+                path,
+                format!(
+                    "holds the point {v:e}; points must satisfy |x| <= {MAX_ABS_POINT:e} so that sigma·(x − b) stays finite"
+                ),
+            ));
+        }
         Ok(Grid::Points(p))
     }
 
@@ -99,19 +107,23 @@ impl FromStr for Grid {
             "midpoint" | "mid" => Ok(Grid::Midpoint),
             _ => {
                 let path = Path::new(s.trim());
-                if path.exists() {
-                    Grid::from_file(path)
-                } else {
-                    Err(Error::invalid(
+                match crate::output::array::path_problem(path) {
+                    None => Grid::from_file(path),
+                    Some(problem) => Err(Error::invalid(
                         "grid",
                         format!("'{s}'"),
-                        "'linspace', 'midpoint', or the path of an existing .npy/.csv/.txt file of points",
-                    ))
+                        format!(
+                            "{problem}: give 'linspace', 'midpoint', or the path of an existing .npy/.csv/.txt file of points"
+                        ),
+                    )),
                 }
             }
         }
     }
 }
+
+/// Largest |point| a grid file may hold.
+pub const MAX_ABS_POINT: f64 = 1e100;
 
 /// x_i = i/(N−1) by correctly rounded division; {0} when N = 1.
 pub fn linspace(n: usize) -> Vec<f64> {

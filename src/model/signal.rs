@@ -139,7 +139,11 @@ impl Signal {
     /// The target y at the samples `x`.
     pub fn values(&self, x: &[f64]) -> Result<Vec<f64>> {
         match self {
-            Signal::Builtin(b) => Ok(b.sample(x)),
+            Signal::Builtin(b) => {
+                let y = b.sample(x);
+                check_scale(b.name(), &y)?;
+                Ok(y)
+            }
             Signal::File(path) => {
                 let y = crate::output::array::read_vector(path)?;
                 if y.len() != x.len() {
@@ -154,6 +158,7 @@ impl Signal {
                     ));
                 }
                 ensure_finite(&format!("signal file '{}'", path.display()), &y)?;
+                check_scale(&self.label(), &y)?;
                 Ok(y)
             }
         }
@@ -176,14 +181,60 @@ impl FromStr for Signal {
             Ok(b) => Ok(Signal::Builtin(b)),
             Err(e) => {
                 let p = Path::new(s.trim());
-                if p.is_file() {
-                    Ok(Signal::File(p.to_path_buf()))
-                } else {
-                    Err(e)
+                match crate::output::array::path_problem(p) {
+                    None => Ok(Signal::File(p.to_path_buf())),
+                    // A bare word is a misspelt built-in name.
+                    Some("no such file") if !looks_like_path(s) => Err(e),
+                    Some(problem) => Err(Error::invalid(
+                        "signal",
+                        format!("'{s}'"),
+                        format!(
+                            "{problem}: give a built-in signal (blocks, bumps, heavisine, doppler) \
+                             or an existing .npy/.csv/.txt file"
+                        ),
+                    )),
                 }
             }
         }
     }
+}
+
+/// Whether a word names a path rather than a built-in (it has a folder
+/// separator or an extension).
+fn looks_like_path(s: &str) -> bool {
+    s.contains('/') || s.contains('\\') || Path::new(s.trim()).extension().is_some()
+}
+
+/// Largest |y| accepted: squares and sums of squares of the target (the
+/// loss, ‖y‖) stay finite in f64 with room for N ≤ 10⁹ samples.
+pub const MAX_ABS_VALUE: f64 = 1e140;
+
+/// Refuses a target whose squares overflow f64 or that is zero everywhere
+/// (gradient descent from w = 0 then stays at 0 and every relative error
+/// is undefined).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming `signal` and `label`.
+pub fn check_scale(label: &str, y: &[f64]) -> Result<()> {
+    let amax = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if amax > MAX_ABS_VALUE {
+        return Err(Error::invalid(
+            "signal",
+            format!("'{label}'"),
+            format!(
+                "values with |y| <= {MAX_ABS_VALUE:e} (this one reaches {amax:e}, whose square overflows f64); rescale it"
+            ),
+        ));
+    }
+    if amax == 0.0 {
+        return Err(Error::invalid(
+            "signal",
+            format!("'{label}'"),
+            "a target that is not zero at every sample x (check --signal and the sample grid --grid; \
+             from w = 0, gradient descent on y = 0 stays at 0)",
+        ));
+    }
+    Ok(())
 }
 
 /// Which value of an image pixel becomes the signal.

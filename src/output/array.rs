@@ -54,6 +54,14 @@ impl Table {
     /// NPY holds a rows × columns f64 array (column names are not stored: see
     /// the CSV or the JSON output for them).
     pub fn write(&self, path: &Path) -> Result<()> {
+        let mut staged = super::atomic::Staged::new();
+        self.stage(&mut staged, path)?;
+        staged.commit()
+    }
+
+    /// Writes the table under a temporary name into `staged`, to be committed
+    /// with the set's other files ([`super::atomic::Staged::commit`]).
+    pub fn stage(&self, staged: &mut super::atomic::Staged, path: &Path) -> Result<()> {
         match extension(path).as_str() {
             "npy" => {
                 let (rows, cols) = (self.rows(), self.columns.len());
@@ -61,7 +69,9 @@ impl Table {
                     .flat_map(|r| (0..cols).map(move |c| (r, c)))
                     .map(|(r, c)| self.cell(c, r))
                     .collect();
-                write_npy(path, &[rows as u64, cols as u64], &data)
+                staged.add(path, |file| {
+                    npy_into(file, &[rows as u64, cols as u64], &data)
+                })
             }
             "csv" => {
                 let mut out = String::new();
@@ -74,7 +84,7 @@ impl Table {
                     out.push_str(&line.join(","));
                     out.push('\n');
                 }
-                write_bytes(path, out.as_bytes())
+                staged.add(path, |w| std::io::Write::write_all(w, out.as_bytes()))
             }
             other => Err(Error::invalid(
                 "output file extension",
@@ -97,15 +107,18 @@ pub fn fmt_num(v: f64) -> String {
 /// Writes an f64 array with the given shape (C order) to a `.npy` file,
 /// atomically (see [`super::atomic`]); missing folders are created.
 pub fn write_npy(path: &Path, shape: &[u64], data: &[f64]) -> Result<()> {
-    super::atomic::write_atomic(path, |file| {
-        let mut w = npyz::WriteOptions::<f64>::new()
-            .default_dtype()
-            .shape(shape)
-            .writer(file)
-            .begin_nd()?;
-        w.extend(data.iter().copied())?;
-        w.finish()
-    })
+    super::atomic::write_atomic(path, |file| npy_into(file, shape, data))
+}
+
+/// An f64 NPY array into `file`.
+fn npy_into(file: &mut impl std::io::Write, shape: &[u64], data: &[f64]) -> std::io::Result<()> {
+    let mut w = npyz::WriteOptions::<f64>::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(file)
+        .begin_nd()?;
+    w.extend(data.iter().copied())?;
+    w.finish()
 }
 
 /// Writes bytes to a file atomically, creating parent folders.
@@ -212,6 +225,19 @@ pub fn read_matrix(path: &Path) -> Result<faer::Mat<f64>> {
     } else {
         faer::Mat::from_fn(n, m, |i, j| data[i * m + j])
     })
+}
+
+/// Why `path` cannot be read as a data file, in words: "no such file",
+/// "is a folder, not a file", "is a link to a missing file"; `None` when it
+/// is a file (or something else that reading will judge).
+#[must_use]
+pub fn path_problem(path: &Path) -> Option<&'static str> {
+    match (fs::symlink_metadata(path), fs::metadata(path)) {
+        (Err(_), _) => Some("no such file"),
+        (Ok(_), Err(_)) => Some("is a link to a missing file (dangling link)"),
+        (Ok(_), Ok(m)) if m.is_dir() => Some("is a folder, not a file"),
+        _ => None,
+    }
 }
 
 /// Reads one vector of numbers: a 1-D `.npy` (or N×1 / 1×N), a `.csv` (first

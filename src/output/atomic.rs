@@ -181,8 +181,9 @@ impl Drop for Staged {
 /// can be created, is a folder, and accepts a new file; `path` itself is not
 /// a folder. `flag` names the option the path came from, for the message.
 ///
-/// The check creates the missing folders (as the write would) and creates and
-/// removes one temporary file in them.
+/// Nothing is left behind: missing folders are not created here (the write
+/// creates them, for every format alike); the check creates and removes one
+/// temporary file in the nearest folder that exists.
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] naming `flag` and the path, with the reason.
@@ -198,8 +199,21 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(bad(format!("'{}' is not a folder", dir.display())));
     }
-    create_parent(path).map_err(|e| bad(format!("{e}")))?;
-    let probe = temp_name(path);
+    // The nearest existing ancestor must be a folder that accepts a file.
+    let mut existing = dir;
+    while !existing.exists() {
+        match existing.parent() {
+            Some(p) if !p.as_os_str().is_empty() => existing = p,
+            _ => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !existing.is_dir() {
+        return Err(bad(format!("'{}' is not a folder", existing.display())));
+    }
+    let probe = temp_name(&existing.join("probe"));
     match File::create(&probe) {
         Ok(_) => {
             let _ = fs::remove_file(&probe);
@@ -207,7 +221,7 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
         }
         Err(e) => Err(bad(format!(
             "cannot create a file in '{}': {e}",
-            dir.display()
+            existing.display()
         ))),
     }
 }
@@ -295,7 +309,12 @@ mod tests {
             .to_string();
         assert!(e.contains("not a folder"), "{e}");
         check_writable("--out", &d.join("new/deeper/x.npy")).unwrap();
-        assert_eq!(entries(&d.join("new/deeper")), Vec::<String>::new());
+        // Nothing is created by the check.
+        assert!(!d.join("new").exists());
+        let e = check_writable("--out", &file.join("deeper/x.npy"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a folder"), "{e}");
         fs::remove_dir_all(d).unwrap();
     }
 }

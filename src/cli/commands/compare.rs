@@ -33,10 +33,10 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub gpu: GpuArgs,
     /// Square sizes N = M to run, comma-separated (e.g. 1024,4096); default: --n and --m.
-    #[arg(long, value_delimiter = ',', value_name = "N")]
+    #[arg(long, value_delimiter = ',', value_name = "N", value_parser = crate::args::parse_size)]
     pub sizes: Vec<usize>,
     /// Timed calls per measurement (the fastest counts).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::args::parse_repeats)]
     pub repeats: usize,
 }
 
@@ -48,6 +48,11 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     if args.train.q.values().first() == Some(&0) {
         bail!("--q contains 0: compare times iterations, give counts >= 1");
     }
+    if !args.engines.contains(&Device::Gpu) && args.gpu.adapter.is_some() {
+        bail!("--adapter chooses a GPU adapter: use it with --engines gpu");
+    }
+    args.output.check()?;
+    crate::plan::check("compare", &plan(args))?;
     let ctx = if args.engines.contains(&Device::Gpu) {
         Some(open_gpu(args.gpu.adapter.as_deref()).map_err(|e| {
             anyhow::anyhow!("{e}\n(compare --engines cpu times the CPU engine alone)")
@@ -103,6 +108,30 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let human = render(&reports);
     let json = serde_json::to_value(&reports)?;
     args.output.emit(&human, &json, &table(&reports))
+}
+
+/// The largest size's dense work and the GD runs of every size: each
+/// engine, `--repeats` times, to the last q.
+fn plan(args: &CompareArgs) -> gdshrink::resources::Plan {
+    let shape = &args.model.shape;
+    let sizes: Vec<(usize, usize)> = if args.sizes.is_empty() {
+        vec![crate::plan::sizes(shape)]
+    } else {
+        args.sizes.iter().map(|&s| (s, s)).collect()
+    };
+    let (n, m) = sizes
+        .iter()
+        .copied()
+        .max_by(|a, b| (a.0 as f64 * a.1 as f64).total_cmp(&(b.0 as f64 * b.1 as f64)))
+        .unwrap_or((1, 1));
+    let mut plan = gdshrink::resources::dense_plan(n, m, true, "use a smaller --n, --m or --sizes");
+    plan = crate::plan::with_solutions(plan, (n, m), &args.train.q, 3);
+    let q_max = args.train.q.values().last().copied().unwrap_or(0);
+    let runs = args.engines.len() * args.repeats;
+    for &(n, m) in &sizes {
+        plan = crate::plan::gd_iterations(plan, (n, m), runs, q_max);
+    }
+    plan
 }
 
 fn secs(v: f64) -> String {

@@ -33,7 +33,7 @@ use gdshrink::output::Table;
 use gdshrink::spectral::largest_singular_value;
 use serde_json::{Map, Value, json};
 
-use crate::args::{BatchArgs, Device, ModelArgs, RunSpec, open_gpu, parse_lib, parse_positive};
+use crate::args::{BatchArgs, Device, ModelArgs, RunSpec, open_gpu, parse_eval_points, parse_lib};
 use crate::output::{OutputArgs, base_json, header};
 use crate::progress::{Bars, spinner};
 use gdshrink::output::table::{TextTable, num};
@@ -59,7 +59,7 @@ pub struct GdArgs {
     #[arg(long)]
     pub adapter: Option<String>,
     /// Also evaluate f_q on P evenly spaced points of [0, 1] (p/(P−1), the evaluation grid).
-    #[arg(long, value_name = "P", value_parser = parse_positive)]
+    #[arg(long, value_name = "P", value_parser = parse_eval_points)]
     pub eval_points: Option<usize>,
     /// Also record the weights w_q at every checkpoint.
     #[arg(long)]
@@ -81,6 +81,10 @@ pub struct GdArgs {
 pub fn run(args: &GdArgs) -> Result<()> {
     if args.device == Device::Cpu && (args.strategy.is_some() || args.adapter.is_some()) {
         bail!("--strategy and --adapter choose how the GPU runs: use them with --device gpu");
+    }
+    args.output.check()?;
+    if args.design.is_none() {
+        crate::plan::check("gd", &plan(args))?;
     }
     // A user's matrix (--design FILE.npy) or the network of the flags.
     let (design, user_a) = match &args.design {
@@ -174,6 +178,28 @@ pub fn run(args: &GdArgs) -> Result<()> {
     args.output
         .emit(&report.human(), &report.json(), &report.table())?;
     failure(args, &runs, &alphas, traj)
+}
+
+/// What the run needs on the host, and its operation count: A (built for
+/// s_max on every device), the evaluation matrix (CPU), the iterate, and
+/// every checkpoint kept for the output (f, w, f on the evaluation grid,
+/// per run, and the `--out` table that holds them again).
+fn plan(args: &GdArgs) -> gdshrink::resources::Plan {
+    let shape = &args.model.shape;
+    let (n, m) = crate::plan::sizes(shape);
+    let runs = args.batch.signal.len() * args.batch.alpha.len();
+    let qs = args.batch.q.values();
+    let q_max = qs.last().copied().unwrap_or(0);
+    let p = args.eval_points.unwrap_or(0);
+    let mut plan = crate::plan::dense(shape, false);
+    if args.device == Device::Cpu && p > 0 {
+        plan = plan.host_f64("A on the evaluation grid", p, m);
+    }
+    let per_cp = n + if args.record_w { m } else { 0 } + p;
+    let kept = 2.0 * 8.0 * per_cp as f64 * runs as f64 * qs.len() as f64;
+    plan = plan.host(format!("{} checkpoints of {runs} run(s)", qs.len()), kept);
+    // s_max by Lanczos: a few hundred products with A and Aᵀ.
+    crate::plan::gd_iterations(plan, (n, m), runs, q_max).ops(400.0 * n as f64 * m as f64)
 }
 
 /// The error of a batch in which a run failed (everything before it was output).

@@ -46,6 +46,11 @@ struct Column {
 
 /// Runs the command.
 pub fn run(args: &QkArgs) -> Result<()> {
+    args.output.check()?;
+    // One activation at a time: the plan of one, the work of all.
+    let mut plan = crate::plan::dense(&args.model.shape, true);
+    plan.ops *= args.model.activation.0.len() as f64;
+    crate::plan::check("qk", &plan)?;
     let (cols, (n, m)) = columns(args)?;
     let sigma_text = match args.model.shape.sigma {
         Sigma::Width => format!("sigma = M = {m}"),

@@ -42,10 +42,10 @@ pub struct ReproduceArgs {
     pub no_progress: bool,
 
     /// Fig. 6: built-in signal row (blocks, bumps, heavisine, doppler), sampled at x = p/(L−1) and scaled to [0, 1].
-    #[arg(long, default_value = "doppler", value_parser = parse_lib::<Builtin>, help_heading = "Fig. 6 signal")]
+    #[arg(long, default_value = "doppler", value_parser = parse_lib::<Builtin>, help_heading = "Fig. 6 signal", conflicts_with_all = ["image", "row_file"])]
     pub signal: Builtin,
     /// Fig. 6: length L of the built-in row (default 512, as the paper's 'peppers' row; 128 with --quick).
-    #[arg(long, value_name = "L", help_heading = "Fig. 6 signal")]
+    #[arg(long, value_name = "L", help_heading = "Fig. 6 signal", conflicts_with_all = ["image", "row_file"], value_parser = crate::args::parse_fig6_len)]
     pub length: Option<usize>,
     /// Fig. 6: take the row from an image (PNG, JPEG, TIFF), scaled to [0, 1] by its pixel type's range.
     #[arg(
@@ -56,10 +56,10 @@ pub struct ReproduceArgs {
     )]
     pub image: Option<PathBuf>,
     /// Fig. 6: row index (0 = top) of --image (default 100, as in the paper) or of a 2-D --row-file.
-    #[arg(long, value_name = "R", help_heading = "Fig. 6 signal")]
+    #[arg(long, value_name = "R", help_heading = "Fig. 6 signal", value_parser = crate::args::parse_row)]
     pub row: Option<usize>,
     /// Fig. 6: image channel: luma (Rec. 601 gray, default), r, g or b.
-    #[arg(long, default_value = "luma", value_parser = parse_lib::<Channel>, help_heading = "Fig. 6 signal")]
+    #[arg(long, default_value = "luma", value_parser = parse_lib::<Channel>, help_heading = "Fig. 6 signal", requires = "image")]
     pub channel: Channel,
     /// Fig. 6: take the row from a data file: .npy (vector or 2-D with --row), .csv or .txt; values used as stored.
     #[arg(long, value_name = "FILE", help_heading = "Fig. 6 signal")]
@@ -74,7 +74,7 @@ pub struct ReproduceArgs {
     #[arg(long, help_heading = "Fig. 6 signal")]
     pub clip: bool,
     /// Fig. 6: network width M (default 1024, as in the paper).
-    #[arg(long, value_name = "M", help_heading = "Fig. 6 signal")]
+    #[arg(long, value_name = "M", help_heading = "Fig. 6 signal", value_parser = crate::args::parse_fig6_len)]
     pub width: Option<usize>,
 }
 
@@ -133,6 +133,20 @@ fn signal_row(args: &ReproduceArgs, size: Size) -> Result<Option<RowSignal>> {
 }
 
 /// Runs the command.
+/// The output folder and the Fig. 6 problem, checked before any work.
+fn preflight(args: &ReproduceArgs, settings: &Settings) -> Result<()> {
+    for name in ["report.md", "report.html", "claims.json"] {
+        gdshrink::output::atomic::check_writable("--out", &args.out.join(name))?;
+    }
+    if args.only.0.contains(&Experiment::Fig6) {
+        let l = settings.fig6.signal.values.len();
+        let m = settings.fig6.protocol.m;
+        let plan = gdshrink::resources::dense_plan(l, m, true, "use a smaller --length or --width");
+        crate::plan::check("reproduce", &plan)?;
+    }
+    Ok(())
+}
+
 pub fn run(args: &ReproduceArgs) -> Result<()> {
     let size = if args.full {
         Size::Full
@@ -155,6 +169,7 @@ pub fn run(args: &ReproduceArgs) -> Result<()> {
         settings.fig6.protocol.m = m;
     }
     settings.fig6.protocol.clip = args.clip;
+    preflight(args, &settings)?;
     settings.fig6.test = args.test;
 
     let bars = Bars::stages();

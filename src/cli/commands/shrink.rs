@@ -95,6 +95,16 @@ const ENGINE: &str = "cpu-f64 (faer thin SVD of A; closed-form masks)";
 
 /// Runs the command.
 pub fn run(args: &ShrinkArgs) -> Result<()> {
+    args.output.check()?;
+    let shape = &args.model.shape;
+    let masks = 2 + args.ridge.len() + args.pca_k.len() + args.kappa.len();
+    let plan = crate::plan::with_solutions(
+        crate::plan::dense(shape, true),
+        crate::plan::sizes(shape),
+        &args.train.q,
+        masks,
+    );
+    crate::plan::check("shrink", &plan)?;
     let s = solve(args)?;
     let s_max = s.svd.s_max();
     if spectral::regime(s_max, s.alpha) == Regime::Divergent {

@@ -60,6 +60,8 @@ struct Computed<'a> {
 
 /// Runs the command.
 pub fn run(args: &SpectrumArgs) -> Result<()> {
+    args.output.check()?;
+    crate::plan::check("spectrum", &crate::plan::dense(&args.model.shape, true))?;
     let c = compute(args)?;
     args.output.emit(&c.human(), &c.json(), &c.table())
 }

@@ -37,25 +37,65 @@ struct Layout {
     cp_len: usize,
 }
 
-/// 0, every checkpoint, every multiple of `chunk` up to `q_max`, and `q_max`.
-pub(super) fn observation_points(checkpoints: &[u64], chunk: u64, q_max: u64) -> Vec<u64> {
-    let mut v: Vec<u64> = checkpoints.to_vec();
-    v.push(0);
-    v.push(q_max);
-    let mut q = chunk;
-    while q < q_max {
-        v.push(q);
-        q += chunk;
+/// The observation points, in order: 0, every checkpoint, every multiple of
+/// `chunk` up to `q_max`, and `q_max`. Generated one at a time, so that the
+/// host memory of a run does not grow with q (a run to q = 10¹² has 10¹¹
+/// chunk ends).
+#[derive(Clone, Debug)]
+pub(super) struct Observations<'a> {
+    checkpoints: &'a [u64],
+    chunk: u64,
+    q_max: u64,
+    /// The next point, `None` after `q_max`.
+    next: Option<u64>,
+}
+
+impl<'a> Observations<'a> {
+    pub(super) fn new(checkpoints: &'a [u64], chunk: u64, q_max: u64) -> Self {
+        Observations {
+            checkpoints,
+            chunk: chunk.max(1),
+            q_max,
+            next: Some(0),
+        }
     }
-    v.sort_unstable();
-    v.dedup();
-    v
+
+    /// The next observation point, if any.
+    pub(super) fn peek(&self) -> Option<u64> {
+        self.next
+    }
+
+    /// The point after `q`: the next checkpoint, chunk end or `q_max`.
+    fn after(&self, q: u64) -> Option<u64> {
+        if q >= self.q_max {
+            return None;
+        }
+        let cp = self.checkpoints.partition_point(|&c| c <= q);
+        let next_cp = self.checkpoints.get(cp).copied().unwrap_or(u64::MAX);
+        let next_chunk = (q / self.chunk)
+            .saturating_add(1)
+            .saturating_mul(self.chunk);
+        Some(next_cp.min(next_chunk).min(self.q_max))
+    }
+
+    /// Moves to the next point.
+    pub(super) fn advance(&mut self) {
+        self.next = self.next.and_then(|q| self.after(q));
+    }
+
+    /// How many points are left, saturating (an upper bound when a
+    /// checkpoint falls on a chunk end).
+    pub(super) fn remaining_bound(&self) -> u64 {
+        self.next.map_or(0, |q| {
+            (self.q_max - q) / self.chunk + 2 + self.checkpoints.len() as u64
+        })
+    }
 }
 
 /// The state of the loop between chunks.
 struct Loop<'a> {
     batch: &'a GdBatch,
-    obs: Vec<u64>,
+    obs: Observations<'a>,
     layout: Layout,
     cap: usize,
     staging: [wgpu::Buffer; 2],
@@ -63,7 +103,6 @@ struct Loop<'a> {
     watch: Vec<ResidualWatch>,
     checkpoints: Vec<Checkpoint>,
     q_cur: u64,
-    next_obs: usize,
     chunk_no: usize,
 }
 
@@ -80,7 +119,7 @@ impl DeviceBatch {
         let mut pending: Option<Chunk> = None;
         loop {
             let all_failed = lp.status.iter().all(|s| !s.is_ok());
-            let next = if lp.next_obs < lp.obs.len() && !all_failed {
+            let next = if lp.obs.peek().is_some() && !all_failed {
                 Some(self.record_chunk(ctx, &mut lp)?)
             } else {
                 None
@@ -107,17 +146,16 @@ impl DeviceBatch {
     /// Observation points, read-back buffers and the per-run watch.
     fn start<'a>(&self, ctx: &GpuContext, batch: &'a GdBatch) -> Result<Loop<'a>> {
         let (n, m, nb, e) = (self.n, self.m, self.nb, self.e);
-        let obs = observation_points(&batch.checkpoints, self.chunk, batch.q_max());
-        let is_cp = |q: u64| batch.checkpoints.binary_search(&q).is_ok();
+        let obs = Observations::new(&batch.checkpoints, self.chunk, batch.q_max());
         let layout = Layout {
             norm_len: 3 * nb,
             cp_len: n * nb + if batch.record_w { m * nb } else { 0 } + e * nb,
         };
-        // Everything the batch reads back, if that is less than the budget.
-        let total: usize = obs
-            .iter()
-            .map(|&q| layout.norm_len + if is_cp(q) { layout.cp_len } else { 0 })
-            .sum();
+        // Everything the batch reads back (bounded above), if that is less
+        // than the budget.
+        let total = (u128::from(obs.remaining_bound()) * layout.norm_len as u128
+            + batch.checkpoints.len() as u128 * layout.cp_len as u128)
+            .min(usize::MAX as u128) as usize;
         let one = layout.norm_len + layout.cp_len;
         let cap = (STAGING_BYTES / 4)
             .min(total)
@@ -155,7 +193,6 @@ impl DeviceBatch {
             watch: vec![ResidualWatch::default(); nb],
             checkpoints: Vec::with_capacity(batch.checkpoints.len()),
             q_cur: 0,
-            next_obs: 0,
             chunk_no: 0,
         })
     }
@@ -174,8 +211,7 @@ impl DeviceBatch {
         let is_cp = |q: u64| batch.checkpoints.binary_search(&q).is_ok();
         let mut recs = Vec::new();
         let mut off = 0usize;
-        loop {
-            let q = lp.obs[lp.next_obs];
+        while let Some(q) = lp.obs.peek() {
             self.record_steps(&mut enc, lp.q_cur, q);
             lp.q_cur = q;
             let cp = is_cp(q);
@@ -210,11 +246,12 @@ impl DeviceBatch {
                 }
             }
             recs.push(rec);
-            lp.next_obs += 1;
-            if lp.next_obs == lp.obs.len() || q % self.chunk == 0 {
+            lp.obs.advance();
+            let Some(next_q) = lp.obs.peek() else { break };
+            if q % self.chunk == 0 {
                 break;
             }
-            let next_cp = is_cp(lp.obs[lp.next_obs]);
+            let next_cp = is_cp(next_q);
             let need = lp.layout.norm_len + if next_cp { lp.layout.cp_len } else { 0 };
             if off + need > lp.cap {
                 break;
@@ -357,7 +394,22 @@ mod tests {
 
     #[test]
     fn observations_cover_checkpoints_and_chunks() {
-        assert_eq!(observation_points(&[3, 40], 16, 40), vec![0, 3, 16, 32, 40]);
-        assert_eq!(observation_points(&[0], 16, 0), vec![0]);
+        let all = |cps: &[u64], chunk, q_max| {
+            let mut o = Observations::new(cps, chunk, q_max);
+            let mut v = Vec::new();
+            while let Some(q) = o.peek() {
+                v.push(q);
+                o.advance();
+            }
+            v
+        };
+        assert_eq!(all(&[3, 40], 16, 40), vec![0, 3, 16, 32, 40]);
+        assert_eq!(all(&[0], 16, 0), vec![0]);
+        assert_eq!(all(&[16, 17], 16, 17), vec![0, 16, 17]);
+        // Memory does not grow with q: the points are generated lazily.
+        let mut o = Observations::new(&[1_000_000_000_000], 16, 1_000_000_000_000);
+        o.advance();
+        assert_eq!(o.peek(), Some(16));
+        assert!((62_499_999_999..62_500_000_010).contains(&o.remaining_bound()));
     }
 }

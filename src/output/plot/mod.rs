@@ -279,27 +279,41 @@ impl Figure {
     /// Writes `base.png` and `base.svg` (the extension of `base` is replaced);
     /// returns both paths.
     pub fn save(&self, base: &Path) -> Result<Vec<PathBuf>> {
-        register_font()?;
-        if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io("cannot create directory", parent, e))?;
-        }
         let png = base.with_extension("png");
         let svg = base.with_extension("svg");
-        let size = self.size();
-        {
-            let root = BitMapBackend::new(&png, size).into_drawing_area();
-            self.draw(&root).map_err(|d| plot_error(&png, d))?;
-            root.present()
-                .map_err(|e| plot_error(&png, e.to_string()))?;
-        }
-        {
-            let root = SVGBackend::new(&svg, size).into_drawing_area();
-            self.draw(&root).map_err(|d| plot_error(&svg, d))?;
-            root.present()
-                .map_err(|e| plot_error(&svg, e.to_string()))?;
-        }
+        let mut staged = crate::output::atomic::Staged::new();
+        let (png_bytes, svg_text) = self.render(&png, &svg)?;
+        staged.add(&png, |w| std::io::Write::write_all(w, &png_bytes))?;
+        staged.add(&svg, |w| std::io::Write::write_all(w, svg_text.as_bytes()))?;
+        staged.commit()?;
         Ok(vec![png, svg])
+    }
+
+    /// The figure drawn in memory: PNG bytes and SVG text (`png` and `svg`
+    /// name the files in errors). Nothing is written until both are drawn,
+    /// and both are then committed together ([`Figure::save`]).
+    fn render(&self, png: &Path, svg: &Path) -> Result<(Vec<u8>, String)> {
+        register_font()?;
+        let size = self.size();
+        let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+            self.draw(&root).map_err(|d| plot_error(png, d))?;
+            root.present().map_err(|e| plot_error(png, e.to_string()))?;
+        }
+        let image = image::RgbImage::from_raw(size.0, size.1, rgb)
+            .ok_or_else(|| plot_error(png, "bitmap of the wrong size".into()))?;
+        let mut png_bytes = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut png_bytes, image::ImageFormat::Png)
+            .map_err(|e| plot_error(png, e.to_string()))?;
+        let mut svg_text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg_text, size).into_drawing_area();
+            self.draw(&root).map_err(|d| plot_error(svg, d))?;
+            root.present().map_err(|e| plot_error(svg, e.to_string()))?;
+        }
+        Ok((png_bytes.into_inner(), svg_text))
     }
 
     fn draw<DB: DrawingBackend>(

@@ -348,16 +348,20 @@ fn figure_html(s: &mut String, f: &FigureOutput, out: &Path) {
     );
 }
 
-/// Writes `report.md`, `report.html` and `claims.json` into `out`; returns their paths.
+/// Writes `report.md`, `report.html` and `claims.json` into `out`, committed
+/// together (all three or none); returns their paths.
 pub fn write(report: &Report, out: &Path) -> Result<Vec<std::path::PathBuf>> {
+    use std::io::Write as _;
     let md = out.join("report.md");
     let ht = out.join("report.html");
     let js = out.join("claims.json");
-    crate::output::array::write_bytes(&md, markdown(report).as_bytes())?;
-    crate::output::array::write_bytes(&ht, html(report, out).as_bytes())?;
     let text = serde_json::to_string_pretty(&claims_json(report))
         .map_err(|e| Error::format(&js, format!("cannot serialise the claims: {e}")))?;
-    crate::output::array::write_bytes(&js, text.as_bytes())?;
+    let mut staged = crate::output::atomic::Staged::new();
+    staged.add(&md, |w| w.write_all(markdown(report).as_bytes()))?;
+    staged.add(&ht, |w| w.write_all(html(report, out).as_bytes()))?;
+    staged.add(&js, |w| w.write_all(text.as_bytes()))?;
+    staged.commit()?;
     Ok(vec![md, ht, js])
 }
 

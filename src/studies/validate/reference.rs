@@ -64,6 +64,7 @@ impl Reference {
                 f_norm: norm(&ex.f),
                 f_eval_norm: norm(fe),
                 w_norm: norm(&ex.w),
+                r_norm: norm(&y.iter().zip(&ex.f).map(|(a, b)| a - b).collect::<Vec<_>>()),
                 abs_aw: abs_product_norm(a.as_ref(), &ex.w),
                 abs_aew: abs_product_norm(a_eval.as_ref(), &ex.w),
                 s_sum_norm: residual_sum_norm(&svd.s, &c, y_perp, alpha, q),

@@ -100,6 +100,10 @@ fn an_all_zero_design_is_rejected_by_both_commands() {
     let dir = tempfile::tempdir().unwrap();
     let grid = dir.path().join("x.txt");
     std::fs::write(&grid, "0\n0\n0\n0\n").unwrap();
+    // A target that is not zero at x = 0 (heavisine is), so that the design
+    // is what gets refused.
+    let y = dir.path().join("y.txt");
+    std::fs::write(&y, "1\n2\n3\n4\n").unwrap();
     for args in [
         ["validate", "--device", "cpu"],
         ["compare", "--engines", "cpu"],
@@ -109,6 +113,8 @@ fn an_all_zero_design_is_rejected_by_both_commands() {
             .args(["-a", "relu", "--n", "4", "--m", "8", "--q", "1"])
             .arg("--grid")
             .arg(&grid)
+            .arg("--signal")
+            .arg(&y)
             .assert()
             .failure();
         let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();

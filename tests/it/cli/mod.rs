@@ -16,9 +16,11 @@
 mod compare;
 mod devices;
 mod docs;
+mod durability;
 mod errors;
 mod gd;
 mod penalty;
+mod hostile;
 mod qk;
 mod reproduce;
 mod shrink;

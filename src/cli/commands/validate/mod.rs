@@ -100,7 +100,7 @@ pub struct ValidateArgs {
     #[arg(long, conflicts_with = "suite")]
     pub quick: bool,
     /// Points of the evaluation grid (linspace on [0, 1]); default 2N − 1.
-    #[arg(long, value_name = "COUNT")]
+    #[arg(long, value_name = "COUNT", value_parser = crate::args::parse_eval_points)]
     pub eval_points: Option<usize>,
     /// Re-run the f64 CPU reference as a sanity line up to this q, 'all' or
     /// 'none' (default: as far as about 2e10 flops of work reach).
@@ -115,24 +115,19 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
     /// Directions shown in the table (log-spaced k); --json and --out hold all.
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = 12, value_parser = crate::args::parse_list_len)]
     pub show_directions: usize,
 }
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs) -> Result<()> {
-    if !(args.tol_scale.is_finite() && args.tol_scale > 0.0) {
-        bail!(
-            "--tol-scale = {} is not usable: give a finite factor > 0",
-            args.tol_scale
-        );
-    }
+    let suite = args.suite.or(args.quick.then_some(Suite::Ci));
+    preflight(args, suite)?;
     let ctx = args.engine.context()?;
     let engine: Box<dyn Engine + '_> = match &ctx {
         Some(c) => Box::new(GpuEngine::new(c).with_strategy(args.engine.gpu.strategy)),
         None => Box::new(CpuEngine),
     };
-    let suite = args.suite.or(args.quick.then_some(Suite::Ci));
     match suite {
         Some(s) => run_suite(args, s, engine.as_ref()),
         None => run_one(args, engine.as_ref()),
@@ -171,27 +166,74 @@ fn run_one(args: &ValidateArgs, engine: &dyn Engine) -> Result<()> {
     let cfg = config_for(args, design, alpha, args.train.q.values().to_vec())?;
     let report = validate(&cfg, engine, &Bars::new("validate"))?;
     let mut human = render(&report, args.show_directions);
-    if let Some(path) = &args.plot {
-        let files = mask_figure(&report)
+    // The figure is written first; a failure to write it is reported after
+    // the results are printed.
+    let plotted = args.plot.as_ref().map(|path| {
+        mask_figure(&report)
             .save(path)
-            .with_context(|| format!("writing --plot {}", path.display()))?;
+            .with_context(|| format!("writing --plot {}", path.display()))
+    });
+    if let Some(Ok(files)) = &plotted {
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         let _ = writeln!(human, "wrote {}", names.join(", "));
     }
     let json = serde_json::to_value(&report)?;
-    if let Some(out) = &args.output.out {
-        let cp_path = sibling(out, "checkpoints");
-        checkpoint_table(&report)
-            .write(&cp_path)
-            .with_context(|| format!("writing {}", cp_path.display()))?;
-        let _ = writeln!(
-            human,
-            "wrote {} (one row per checkpoint)",
-            cp_path.display()
+    let cp_table = checkpoint_table(&report);
+    let companions: Vec<(PathBuf, &gdshrink::output::Table)> = args
+        .output
+        .out
+        .as_ref()
+        .map(|out| vec![(sibling(out, "checkpoints"), &cp_table)])
+        .unwrap_or_default();
+    args.output
+        .emit_with(&human, &json, &direction_table(&report), &companions)?;
+    if let Some(Err(e)) = plotted {
+        return Err(e);
+    }
+    verdict(std::slice::from_ref(&report))
+}
+
+/// The checks of `validate`'s own flags, before any work: values, flags
+/// that do not apply to the mode, output paths and the resource plan.
+fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
+    if !(1e-6..=1e6).contains(&args.tol_scale) {
+        bail!(
+            "invalid --tol-scale = {:e}: give a factor from 1e-6 to 1e6",
+            args.tol_scale
         );
     }
-    args.output.emit(&human, &json, &direction_table(&report))?;
-    verdict(std::slice::from_ref(&report))
+    if args.engine.device == Device::Cpu && args.engine.gpu.adapter.is_some() {
+        bail!("--adapter chooses a GPU adapter: use it with --device gpu");
+    }
+    if suite.is_some() {
+        for (given, flag) in [
+            (args.plot.is_some(), "--plot"),
+            (args.eval_points.is_some(), "--eval-points"),
+        ] {
+            if given {
+                bail!(
+                    "{flag} does not apply with --suite/--quick (each case has its own settings)"
+                );
+            }
+        }
+    }
+    args.output.check()?;
+    if let Some(p) = &args.plot {
+        for ext in ["png", "svg"] {
+            gdshrink::output::atomic::check_writable("--plot", &p.with_extension(ext))?;
+        }
+    }
+    if suite.is_none() {
+        let shape = &args.model.shape;
+        let (n, m) = crate::plan::sizes(shape);
+        let p = args.eval_points.unwrap_or(2 * n - 1);
+        let q_max = args.train.q.values().last().copied().unwrap_or(0);
+        let plan = crate::plan::dense(shape, true).host_f64("A on the evaluation grid", p, m);
+        let plan = crate::plan::with_solutions(plan, (n + p, m), &args.train.q, 6);
+        let plan = crate::plan::gd_iterations(plan, (n, m), 1, q_max);
+        crate::plan::check("validate", &plan)?;
+    }
+    Ok(())
 }
 
 fn run_suite(args: &ValidateArgs, s: Suite, engine: &dyn Engine) -> Result<()> {

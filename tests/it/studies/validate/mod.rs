@@ -4,3 +4,4 @@
 mod golden;
 #[cfg(feature = "gpu")]
 mod gpu;
+mod tiny_rate;

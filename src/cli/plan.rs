@@ -1,0 +1,71 @@
+//! The resource plan of each command, checked before any allocation: host
+//! memory against what this machine has, and an estimate of long work
+//! printed on stderr before it starts (see [`gdshrink::resources`]).
+
+use anyhow::Result;
+use gdshrink::gd::QList;
+use gdshrink::resources::{Plan, dense_plan};
+
+use crate::args::ShapeArgs;
+
+/// Largest count accepted by a flag that only sizes a list or a display
+/// (`--top`, `--show-directions`, `--k-max`, `--vectors`, `--pca-k`).
+pub const MAX_LIST: usize = 1_000_000;
+
+/// Largest `--eval-points` (every point is a row of an evaluation matrix).
+pub const MAX_EVAL_POINTS: usize = 100_000_000;
+
+/// Largest `--repeats`.
+pub const MAX_REPEATS: usize = 1000;
+
+/// Refuses `plan` when it does not fit, and announces it on stderr when the
+/// work is long.
+pub fn check(command: &str, plan: &Plan) -> Result<()> {
+    plan.check_host()?;
+    if plan.is_long() {
+        eprintln!("{command}: estimate: {}", plan.estimate());
+    }
+    Ok(())
+}
+
+/// (N, M) of the network flags (a grid file fixes its own length).
+pub fn sizes(shape: &ShapeArgs) -> (usize, usize) {
+    (
+        shape.grid.fixed_len().unwrap_or(shape.n),
+        shape.bias_grid.fixed_len().unwrap_or(shape.m),
+    )
+}
+
+/// The dense f64 work on the network of `shape`: A and, with `svd`, its thin SVD.
+pub fn dense(shape: &ShapeArgs, svd: bool) -> Plan {
+    let (n, m) = sizes(shape);
+    dense_plan(n, m, svd, "use a smaller --n or --m")
+}
+
+/// Adds the f64 solutions kept per checkpoint: `per_q` vectors of N, M and
+/// r = min(N, M) values for every q of `qs` and every one of `runs`.
+pub fn with_solutions(plan: Plan, (n, m): (usize, usize), qs: &QList, runs: usize) -> Plan {
+    let per = (n + m + n.min(m)) as f64 * 8.0 * runs as f64;
+    plan.host(
+        format!("the solutions at {} checkpoints", qs.values().len()),
+        per * qs.values().len() as f64,
+    )
+}
+
+/// Operations an iteration costs whatever its size: the launch and
+/// synchronisation overhead of a step, about 10 µs at the assumed rate
+/// (small problems, and every step on the GPU).
+pub const STEP_OVERHEAD_OPS: f64 = 2e4;
+
+/// A full-batch GD run: the iterate (W, R, the gradient: (2M + 2N)·B) and
+/// `4·N·M·B` operations per iteration (plus [`STEP_OVERHEAD_OPS`]) up to the
+/// last q.
+pub fn gd_iterations(plan: Plan, (n, m): (usize, usize), runs: usize, q_max: u64) -> Plan {
+    let b = runs as f64;
+    let per_step = 4.0 * n as f64 * m as f64 * b + STEP_OVERHEAD_OPS;
+    plan.host(
+        "the iterate W, R and the gradient (f64)",
+        8.0 * b * 2.0 * (n + m) as f64,
+    )
+    .ops(per_step * q_max as f64)
+}
