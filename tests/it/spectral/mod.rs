@@ -11,6 +11,7 @@ mod masks;
 mod qk;
 mod qk_golden;
 mod spectra;
+mod stream;
 mod svd_golden;
 
 use std::sync::OnceLock;
