@@ -68,17 +68,28 @@ pub struct DstMatch {
 
 /// |cos(u_k, d_k)| and friends for each k in `ks` (k must be < r).
 pub fn dst_similarity(svd: &ThinSvd, x: &[f64], ks: &[usize]) -> Result<Vec<DstMatch>> {
-    let r = svd.rank_bound();
+    dst_similarity_of(svd.u.as_ref(), svd.rank_bound(), x, ks)
+}
+
+/// [`dst_similarity`] from the leading columns `u` of U alone (for spectra
+/// computed without the full SVD); the best match is searched over the r
+/// DST functions d_0 … d_{r−1}. Each k must index a column of `u`.
+pub fn dst_similarity_of(
+    u: faer::MatRef<'_, f64>,
+    r: usize,
+    x: &[f64],
+    ks: &[usize],
+) -> Result<Vec<DstMatch>> {
     ks.iter()
         .map(|&k| {
-            if k >= r {
+            if k >= r.min(u.ncols()) {
                 return Err(Error::invalid(
                     "component k",
                     k,
-                    format!("an index below min(N, M) = {r}"),
+                    format!("an index below min(N, M) = {}", r.min(u.ncols())),
                 ));
             }
-            let u = svd.u_col(k);
+            let u: Vec<f64> = u.col(k).iter().copied().collect();
             let (best_j, best_abs_cos) = (0..r)
                 .map(|j| (j, abs_cos(&u, &dst_basis(x, j))))
                 .fold((0, -1.0), |acc, c| if c.1 > acc.1 { c } else { acc });

@@ -4,6 +4,8 @@
 //!
 //! * [`svd`] — singular values and the thin SVD (faer, f64);
 //! * [`smax`] — the one estimator of s_max (Lanczos);
+//! * [`stream`] — the spectrum of wide or tall designs without storing A
+//!   (streamed TSQR or Gram over blocks generated on the fly);
 //! * [`basis`] — principal components against the DST-like basis;
 //! * [`mask`] — the masks m(s): gd_exact 1 − (1 − αs²)^q, gd_flow
 //!   1 − exp(−αqs²), ridge, PCA, and the regimes of discrete GD;
@@ -19,13 +21,20 @@ pub mod penalty;
 pub mod qk;
 pub mod shrink;
 pub mod smax;
+pub mod stream;
 pub mod svd;
 
-pub use basis::{DstMatch, abs_cos, dst_basis, dst_similarity, fourier_pair_projection, norm};
+pub use basis::{
+    DstMatch, abs_cos, dst_basis, dst_similarity, dst_similarity_of, fourier_pair_projection, norm,
+};
 pub use mask::{Mask, Regime, gd_exact, gd_exact_masks, gd_flow, gd_flow_masks, regime};
 pub use qk::{QkRow, q_of_k, q_table};
 pub use shrink::{KEPT_LEVEL, Shrunk, f_at, shrink};
 pub use smax::{largest_singular_value, largest_singular_value_to};
+pub use stream::{
+    DesignSpectrum, SpectrumRoute, StreamOptions, StreamRoute, StreamedSpectrum, design_spectrum,
+    streamed_spectrum,
+};
 pub use svd::{
     SvdMethod, ThinSvd, normalized, singular_values, singular_values_gram, singular_values_with,
     thin_svd,

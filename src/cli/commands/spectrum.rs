@@ -14,7 +14,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use gdshrink::model::Design;
 use gdshrink::output::Table;
-use gdshrink::spectral::{self as spectrum, DstMatch, SvdMethod};
+use gdshrink::spectral::{self as spectrum, DstMatch, SpectrumRoute};
 use serde_json::{Value, json};
 
 use crate::args::{parse_lib, parse_positive};
@@ -28,11 +28,14 @@ use gdshrink::output::table::{TextTable, num};
 pub struct SpectrumArgs {
     #[command(flatten)]
     pub model: crate::args::ModelArgs,
-    /// Algorithm: `direct` (bidiagonal SVD of A: every s_k to ≈ ε·s_max) or `gram`
-    /// (eigenvalues of the smaller of AAᵀ, AᵀA: faster for very unequal N and M,
-    /// but values below ≈ 1.5e-8·s_max are rounding noise).
-    #[arg(long, default_value = "direct", value_parser = parse_lib::<SvdMethod>)]
-    pub method: SvdMethod,
+    /// Algorithm: `direct` (bidiagonal SVD of A: every s_k to ≈ ε·s_max), `gram`
+    /// (eigenvalues of the smaller of AAᵀ, AᵀA: values below ≈ 1.5e-8·s_max are
+    /// rounding noise), `tsqr` (streamed tall-skinny QR, A never stored: every
+    /// s_k to ≈ ε·s_max), `stream-gram` (streamed Gram matrix, A never stored:
+    /// top of the spectrum only), or `auto`: `tsqr` when A would take more than
+    /// 512 MiB or one side is ≥ 16× the other (and ≥ 4096), else `direct`.
+    #[arg(long, default_value = "auto", value_parser = parse_lib::<SpectrumRoute>)]
+    pub method: SpectrumRoute,
     /// Also compute the thin SVD and compare the first K principal components u_k
     /// with the DST basis d_k(x) = sin(π(k+½)x) (|cos|, best match, tanh pair projection).
     #[arg(long, value_name = "K", value_parser = parse_positive)]
@@ -47,6 +50,8 @@ pub struct SpectrumArgs {
 /// What one `spectrum` invocation computed.
 struct Computed<'a> {
     args: &'a SpectrumArgs,
+    /// The route taken (`auto` resolved).
+    route: SpectrumRoute,
     design: Design,
     s: Vec<f64>,
     engine: String,
@@ -70,58 +75,62 @@ fn compute(args: &SpectrumArgs) -> Result<Computed<'_>> {
     let design = args.model.design()?;
     let (n, m) = (design.n(), design.m());
     let r = n.min(m);
+    let route = args.method.resolve(n, m);
     if let Some(k) = args.vectors {
-        if args.method == SvdMethod::Gram {
+        if route == SpectrumRoute::Gram {
             bail!(
-                "--vectors needs the thin SVD of A, which --method gram does not compute: drop --method gram"
+                "--vectors needs singular vectors, which --method gram does not compute: use --method direct, tsqr or auto"
             );
         }
         if k > r {
             bail!("--vectors {k} asks for more components than min(N, M) = {r}");
         }
     }
-    let sp = spinner(&format!("building A ({n} x {m}) and its spectrum"));
-    let a = design.matrix();
-    let (s, engine, matches, us) = if let Some(k) = args.vectors {
-        let svd = spectrum::thin_svd(a.as_ref())?;
-        let ks: Vec<usize> = (0..k).collect();
-        let matches = spectrum::dst_similarity(&svd, design.x(), &ks)?;
-        let us: Vec<Vec<f64>> = ks
-            .iter()
-            .map(|&k| {
-                let mut u = svd.u_col(k);
-                let d = spectrum::dst_basis(design.x(), k);
-                let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
-                if dot < 0.0 {
-                    for v in &mut u {
-                        *v = -*v;
-                    }
-                }
-                u
-            })
-            .collect();
-        let engine = "cpu-f64 (faer thin SVD of A)".to_string();
-        (svd.s, engine, matches, us)
+    let what = if route.stores_a() {
+        "building A"
     } else {
-        let s = spectrum::singular_values_with(a.as_ref(), args.method)?;
-        let engine = match args.method {
-            SvdMethod::Direct => "cpu-f64 (faer bidiagonal SVD of A, values only)".to_string(),
-            SvdMethod::Gram => format!(
-                "cpu-f64 (faer eigenvalues of the {r}x{r} Gram matrix; accurate only above ~1.5e-8 s_max)"
-            ),
-        };
-        (s, engine, Vec::new(), Vec::new())
+        "streaming A"
     };
+    let sp = spinner(&format!(
+        "{what} ({n} x {m}) and its spectrum ({})",
+        route.name()
+    ));
+    let k = args.vectors.unwrap_or(0);
+    let got = spectrum::design_spectrum(&design, route, k)?;
+    let engine = route.describe(n, m);
+    let (matches, us) = match &got.u {
+        Some(u) => {
+            let ks: Vec<usize> = (0..k).collect();
+            let matches = spectrum::dst_similarity_of(u.as_ref(), r, design.x(), &ks)?;
+            let us = ks
+                .iter()
+                .map(|&k| {
+                    let mut u: Vec<f64> = u.col(k).iter().copied().collect();
+                    let d = spectrum::dst_basis(design.x(), k);
+                    let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
+                    if dot < 0.0 {
+                        u.iter_mut().for_each(|v| *v = -*v);
+                    }
+                    u
+                })
+                .collect();
+            (matches, us)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let s = got.s;
     sp.finish_and_clear();
     let s_max = s.first().copied().unwrap_or(0.0);
     // Below this a value carries no information: max(N,M)·ε·s_0 for the SVD
     // (SPEC §4); the Gram route squares, so its floor is the square root of that.
-    let zero_threshold = match (args.method, args.vectors) {
-        (SvdMethod::Gram, None) => (n.max(m) as f64 * f64::EPSILON).sqrt() * s_max,
-        _ => n.max(m) as f64 * f64::EPSILON * s_max,
+    let zero_threshold = if route.squares() {
+        (n.max(m) as f64 * f64::EPSILON).sqrt() * s_max
+    } else {
+        n.max(m) as f64 * f64::EPSILON * s_max
     };
     Ok(Computed {
         args,
+        route,
         numerical_rank: s.iter().filter(|&&v| v > zero_threshold).count(),
         norm: spectrum::normalized(&s),
         design,
@@ -153,7 +162,7 @@ impl Computed<'_> {
             s.len(),
             num(self.s_max()),
             self.numerical_rank,
-            if args.method == SvdMethod::Gram {
+            if self.route.squares() {
                 "sqrt(max(N,M)*eps)*s_0 = "
             } else {
                 "max(N,M)*eps*s_0 = "
@@ -192,7 +201,7 @@ impl Computed<'_> {
     fn json(&self) -> Value {
         let mut j = base_json("spectrum", &self.engine);
         j.extend(self.args.model.json(&self.design));
-        j.insert("method".into(), json!(self.args.method));
+        j.insert("method".into(), json!(self.route.name()));
         j.insert("s_max".into(), json!(self.s_max()));
         j.insert("singular_values".into(), json!(self.s));
         j.insert("singular_values_normalized".into(), json!(self.norm));

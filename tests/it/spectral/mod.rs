@@ -12,6 +12,7 @@ mod penalty;
 mod qk;
 mod qk_golden;
 mod spectra;
+mod stream;
 mod svd_golden;
 
 use std::sync::OnceLock;
