@@ -167,7 +167,7 @@ impl Folder {
     fn new(r: usize, block: usize) -> Self {
         let rows = r + block;
         let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(rows, r);
-        let req = qr_in_place_scratch::<f64>(rows, r, bs, Par::Seq, Default::default());
+        let req = qr_in_place_scratch::<f64>(rows, r, bs, Par::Seq, faer::Spec::default());
         Folder {
             r,
             stack: Mat::zeros(rows, r),
@@ -185,7 +185,7 @@ impl Folder {
             self.coeff.as_mut(),
             Par::Seq,
             MemStack::new(&mut self.scratch),
-            Default::default(),
+            faer::Spec::default(),
         );
         // Keep R's upper triangle; clear the Householder vectors below it.
         for c in 0..self.r {
@@ -307,14 +307,7 @@ pub fn streamed_spectrum(design: &Design, opts: &StreamOptions) -> Result<Stream
         }
     };
     let long = if opts.long_vectors > 0 {
-        Some(recover_long(
-            &t,
-            &short,
-            &s,
-            opts.long_vectors,
-            block,
-            blocks,
-        ))
+        Some(recover_long(&t, &short, &s, opts.long_vectors, block))
     } else {
         None
     };
@@ -350,14 +343,8 @@ fn check_small(f: &Mat<f64>, design: &Design) -> Result<()> {
 
 /// The long side's vectors T·V_R·Σ⁻¹ for the leading `k` components (zero
 /// columns where s = 0).
-fn recover_long(
-    t: &Tall<'_>,
-    short: &Mat<f64>,
-    s: &[f64],
-    k: usize,
-    block: usize,
-    blocks: usize,
-) -> Mat<f64> {
+fn recover_long(t: &Tall<'_>, short: &Mat<f64>, s: &[f64], k: usize, block: usize) -> Mat<f64> {
+    let blocks = t.l.div_ceil(block);
     let vk = short.as_ref().subcols(0, k);
     let mut out = Mat::<f64>::zeros(t.l, k);
     let inv: Vec<f64> = s[..k]

@@ -109,7 +109,9 @@ fn compute(args: &SpectrumArgs) -> Result<Computed<'_>> {
                     let d = spectrum::dst_basis(design.x(), k);
                     let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
                     if dot < 0.0 {
-                        u.iter_mut().for_each(|v| *v = -*v);
+                        for v in &mut u {
+                            *v = -*v;
+                        }
                     }
                     u
                 })
