@@ -54,13 +54,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         out.join("results.parquet").display()
     );
     for d in &state.disagreements {
-        println!(
-            "disagreement: run {} q {} differs between {} and {}",
-            d.run_id,
-            d.q,
-            d.first.display(),
-            d.other.display()
-        );
+        println!("{d}");
     }
     for id in tally.pending.iter().take(20) {
         let (g, r) = plan

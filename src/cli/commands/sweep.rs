@@ -348,13 +348,7 @@ fn status(dir: &Path) -> Result<()> {
         println!("failed {id}: {why}");
     }
     for d in &state.disagreements {
-        println!(
-            "disagreement: run {} q {} differs between {} and {}",
-            d.run_id,
-            d.q,
-            d.first.display(),
-            d.other.display()
-        );
+        println!("{d}");
     }
     Ok(())
 }

@@ -105,6 +105,19 @@ pub struct Disagreement {
     pub other: PathBuf,
 }
 
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "disagreement: run {} q {} differs between {} and {}",
+            self.run_id,
+            self.q,
+            self.first.display(),
+            self.other.display()
+        )
+    }
+}
+
 /// The committed state of one or more folders.
 #[derive(Clone, Debug, Default)]
 pub struct FolderState {
