@@ -192,7 +192,7 @@ def gd(
 
 
 def validate(
-    design: Design,
+    A_or_design: Union[Design, np.ndarray],
     qs: Sequence[int] = (1, 10, 100, 1000),
     y: Union[None, str, Sequence[float], np.ndarray] = None,
     alpha: Union[None, float, str] = None,
@@ -203,11 +203,11 @@ def validate(
     progress: ProgressArg = None,
 ) -> Dict[str, Any]:
     """GD on `device` held against the f64 closed form at every q, under the error model."""
-    return _native.validate(design, [int(q) for q in qs], y, alpha, device, strategy, eval_points, _progress(progress))
+    return _native.validate(A_or_design, [int(q) for q in qs], y, alpha, device, strategy, eval_points, _progress(progress))
 
 
 def compare(
-    design: Design,
+    A_or_design: Union[Design, np.ndarray],
     qs: Sequence[int] = (10, 100, 1000),
     y: Union[None, str, Sequence[float], np.ndarray] = None,
     alpha: Union[None, float, str] = None,
@@ -217,7 +217,7 @@ def compare(
     progress: ProgressArg = None,
 ) -> Dict[str, Any]:
     """Time to result: GD on each device against one SVD and the exact mask."""
-    return _native.compare(design, [int(q) for q in qs], y, alpha, list(devices), int(repeats), _progress(progress))
+    return _native.compare(A_or_design, [int(q) for q in qs], y, alpha, list(devices), int(repeats), _progress(progress))
 
 
 def reproduce(

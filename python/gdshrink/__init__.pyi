@@ -201,7 +201,7 @@ def f32_tolerance(A_or_design: Union[Design, Matrix], q: int) -> float:
     bound `gdshrink validate` and the GPU tests use)."""
 
 def validate(
-    design: Design,
+    A_or_design: Union[Design, Matrix],
     qs: Sequence[int] = (1, 10, 100, 1000),
     y: Union[None, str, ArrayLike] = None,
     alpha: Union[None, float, str] = None,
@@ -213,13 +213,17 @@ def validate(
 ) -> Dict[str, Any]:
     """Runs GD on `device` and holds f_q, w_q and f at the evaluation points
     against the f64 closed form U diag(1 - (1 - alpha s^2)^q) U^T y at every
-    q, under the error model of the engine (a bound per checkpoint). y: an
-    array, a built-in signal's name, or None (the default signal). Returns the
-    report of `gdshrink validate --json` as a dict ("passed", "checkpoints",
-    "failures", "model", ...)."""
+    q, under the error model of the engine (a bound per checkpoint).
+    A_or_design: a Design, or your own N x M matrix A (float64 or float32,
+    copied once; the GPU holds it rounded to f32, and the error model measures
+    that rounding); a matrix has no evaluation grid, so that check is absent
+    (None in the report) and eval_points must be None. y: an array, a
+    built-in signal's name (taken on x = linspace(N) for a matrix), or None
+    (the default signal). Returns the report of `gdshrink validate --json` as
+    a dict ("passed", "checkpoints", "failures", "model", ...)."""
 
 def compare(
-    design: Design,
+    A_or_design: Union[Design, Matrix],
     qs: Sequence[int] = (10, 100, 1000),
     y: Union[None, str, ArrayLike] = None,
     alpha: Union[None, float, str] = None,
@@ -229,7 +233,8 @@ def compare(
     progress: ProgressArg = None,
 ) -> Dict[str, Any]:
     """Time to result: literal GD to each q on each device against one SVD
-    plus the exact mask; the report of `gdshrink compare --json` as a dict."""
+    plus the exact mask, for a Design or your own matrix A (as in validate);
+    the report of `gdshrink compare --json` as a dict."""
 
 def reproduce(
     out: str,

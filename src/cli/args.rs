@@ -13,7 +13,31 @@ use clap::{Args, ValueEnum};
 use gdshrink::gd::{LearningRate, QList};
 use gdshrink::gpu::{GpuContext, GpuOptions, Strategy};
 use gdshrink::model::{Activation, Design, DesignSpec, Grid, Sigma, Signal};
+use gdshrink::studies::Features;
 use serde_json::{Map, Value, json};
+
+/// `--design FILE.npy`: a user's matrix A in place of the network flags.
+/// Its shape is read from the header first, so the dense plan (A, and its
+/// SVD with `svd`) is checked against this machine before the data is read.
+pub fn read_design(command: &str, path: &std::path::Path, svd: bool) -> Result<faer::Mat<f64>> {
+    let (n, m) = design_shape(path)?;
+    let plan = gdshrink::resources::dense_plan(n, m, svd, "use a smaller matrix A");
+    crate::plan::check(command, &plan)?;
+    gdshrink::output::array::read_matrix(path).map_err(|e| anyhow::anyhow!("--design: {e}"))
+}
+
+/// `--design FILE.npy` as the features of a study (labelled by the file),
+/// for a command that planned its memory from [`design_shape`] already.
+pub fn design_features(path: &std::path::Path) -> Result<Features> {
+    let a =
+        gdshrink::output::array::read_matrix(path).map_err(|e| anyhow::anyhow!("--design: {e}"))?;
+    Ok(Features::matrix(a, path.display().to_string())?)
+}
+
+/// (N, M) of `--design FILE.npy` from its header, for a command's own plan.
+pub fn design_shape(path: &std::path::Path) -> Result<(usize, usize)> {
+    gdshrink::output::array::matrix_shape(path).map_err(|e| anyhow::anyhow!("--design: {e}"))
+}
 
 /// The network: η, σ, samples and biases.
 #[derive(Args, Clone, Debug)]
@@ -126,6 +150,29 @@ impl ModelArgs {
         j.insert("grid".into(), json!(self.shape.grid.label()));
         j.insert("bias_grid".into(), json!(self.shape.bias_grid.label()));
         j
+    }
+
+    /// [`Self::json`] for a network; for a user's matrix (`--design FILE.npy`)
+    /// its file and shape.
+    pub fn features_json(&self, f: &Features) -> Map<String, Value> {
+        match f {
+            Features::Network(d) => self.json(d),
+            Features::Matrix { a, source } => {
+                let mut j = Map::new();
+                j.insert("design_file".into(), json!(source));
+                j.insert("n".into(), json!(a.nrows()));
+                j.insert("m".into(), json!(a.ncols()));
+                j
+            }
+        }
+    }
+
+    /// [`Self::line`] for a network; the matrix and its file otherwise.
+    pub fn features_line(&self, f: &Features) -> String {
+        match f {
+            Features::Network(d) => self.line(d),
+            Features::Matrix { .. } => f.label(),
+        }
     }
 
     /// One line describing the network for [`header`].

@@ -186,16 +186,23 @@ pub fn read_npy(path: &Path) -> Result<(Vec<u64>, Vec<f64>)> {
     Ok((shape, data))
 }
 
-/// Reads a matrix A (a user's design) from a 2-D `.npy` file of any numeric
-/// dtype read by [`read_npy`], in C or Fortran order; every entry must be finite.
-pub fn read_matrix(path: &Path) -> Result<faer::Mat<f64>> {
-    // The header alone says the order; `read_npy` reads the data in file order.
+/// (N, M) of the matrix A in a 2-D `.npy` file, from its header alone (so a
+/// command can plan its memory before reading the data); the same errors as
+/// [`read_matrix`] for a file that is not a non-empty 2-D array.
+pub fn matrix_shape(path: &Path) -> Result<(usize, usize)> {
+    matrix_header(path).map(|(n, m, _)| (n, m))
+}
+
+/// (N, M, Fortran order) from the header of a 2-D `.npy` file.
+fn matrix_header(path: &Path) -> Result<(usize, usize, bool)> {
+    if let Some(problem) = path_problem(path) {
+        return Err(Error::format(path, problem));
+    }
     let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
     let header = npyz::NpyFile::new(std::io::BufReader::new(file))
         .map_err(|e| Error::format(path, format!("not a valid .npy file: {e}")))?;
     let fortran = header.order() == npyz::Order::Fortran;
-    drop(header);
-    let (shape, data) = read_npy(path)?;
+    let shape = header.shape().to_vec();
     let &[n, m] = shape.as_slice() else {
         return Err(Error::format(
             path,
@@ -209,6 +216,14 @@ pub fn read_matrix(path: &Path) -> Result<faer::Mat<f64>> {
             format!("holds an empty {n}x{m} matrix; expected N >= 1 rows and M >= 1 columns"),
         ));
     }
+    Ok((n, m, fortran))
+}
+
+/// Reads a matrix A (a user's design) from a 2-D `.npy` file of any numeric
+/// dtype read by [`read_npy`], in C or Fortran order; every entry must be finite.
+pub fn read_matrix(path: &Path) -> Result<faer::Mat<f64>> {
+    let (n, m, fortran) = matrix_header(path)?;
+    let (_, data) = read_npy(path)?;
     if let Some(k) = data.iter().position(|v| !v.is_finite()) {
         let (i, j) = if fortran {
             (k % n, k / n)

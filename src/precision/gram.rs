@@ -7,12 +7,10 @@
 //! exact f64 outcome of GD with the rounded operator from its
 //! eigendecomposition instead, as distances from the reference.
 
-use faer::{Mat, Side};
+use faer::{Mat, MatRef, Side};
 use serde::Serialize;
 
-use super::twin;
 use crate::error::{Error, Result};
-use crate::model::Design;
 use crate::spectral::gd_exact;
 
 /// GD with the rounded Gram operator at one q ([`gram_effect`]).
@@ -51,14 +49,16 @@ fn sum_coefficient(x: f64, alpha: f64, q: u64) -> f64 {
     }
 }
 
-/// One GD run from w₀ = 0: the design, its evaluation grid, the target, α
-/// and the checkpoints.
+/// One GD run from w₀ = 0: the matrices the f32 kernels hold (at the
+/// samples and on the evaluation grid), the target, α and the checkpoints.
 #[derive(Clone, Copy, Debug)]
 pub struct GdRun<'a> {
-    /// The network.
-    pub design: &'a Design,
-    /// Evaluation grid.
-    pub eval_points: &'a [f64],
+    /// Ã: A as the f32 kernels hold it ([`super::twin::design_matrix`] for a design,
+    /// A rounded to f32 entry by entry for a user's matrix).
+    pub a: MatRef<'a, f64>,
+    /// Ã_e: the network on the evaluation grid as the kernels form it
+    /// (0 rows without an evaluation grid).
+    pub a_eval: MatRef<'a, f64>,
     /// Target at the samples.
     pub y: &'a [f64],
     /// Learning rate.
@@ -84,17 +84,15 @@ pub struct RefStates<'a> {
 ///   c_q = α Σ_{t<q} r_t, w = Ãᵀ c_q;
 /// * M < N: G̃ = fl₃₂(ÃᵀÃ), h̃ = fl₃₂(Ãᵀy); w_q = α Σ_{t<q} (I − αG̃)^t h̃, f = Ã w;
 ///
-/// in both, f_e = Ã_e w, with Ã, Ã_e the f32 kernels' matrices ([`twin::design_matrix`]).
+/// in both, f_e = Ã_e w, with Ã, Ã_e the f32 kernels' matrices ([`super::twin::design_matrix`]).
 pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms>> {
     let GdRun {
-        design,
-        eval_points,
+        a,
+        a_eval: ae,
         y,
         alpha,
         qs,
     } = *run;
-    let a = twin::design_matrix(design, design.x());
-    let ae = twin::design_matrix(design, eval_points);
     let (n, m) = (a.nrows(), a.ncols());
     let round = |g: Mat<f64>| {
         Mat::<f64>::from_fn(g.nrows(), g.ncols(), |i, j| {
@@ -103,9 +101,9 @@ pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms
     };
     let samples = n <= m;
     let gram = if samples {
-        round(&a * a.transpose())
+        round(a * a.transpose())
     } else {
-        round(a.transpose() * &a)
+        round(a.transpose() * a)
     };
     let eig = gram
         .self_adjoint_eigen(Side::Lower)
@@ -145,9 +143,9 @@ pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms
         let r = q_mat * &keep;
         Mat::<f64>::from_fn(n, nq, |i, qi| y[i] - r[(i, qi)])
     } else {
-        &a * &w
+        a * &w
     };
-    let fe = &ae * &w;
+    let fe = ae * &w;
     // ‖|K̃||x|‖ column by column (x = c or w).
     let abs_gram = Mat::<f64>::from_fn(dim, dim, |i, j| gram[(i, j)].abs());
     let abs_x = Mat::<f64>::from_fn(dim, nq, |i, qi| x[(i, qi)].abs());

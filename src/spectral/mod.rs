@@ -33,7 +33,7 @@ pub use shrink::{KEPT_LEVEL, Shrunk, f_at, shrink};
 pub use smax::{largest_singular_value, largest_singular_value_to};
 pub use stream::{
     DesignSpectrum, SpectrumRoute, StreamOptions, StreamRoute, StreamedSpectrum, design_spectrum,
-    streamed_spectrum,
+    matrix_spectrum, streamed_spectrum,
 };
 pub use svd::{
     SvdMethod, ThinSvd, normalized, singular_values, singular_values_gram, singular_values_with,

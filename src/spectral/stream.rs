@@ -29,7 +29,7 @@ use std::ops::Range;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::qr::no_pivoting::factor::{qr_in_place, qr_in_place_scratch};
 use faer::reborrow::ReborrowMut;
-use faer::{Accum, Mat, MatMut, Par, Side};
+use faer::{Accum, Mat, MatMut, MatRef, Par, Side};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -500,6 +500,56 @@ pub struct DesignSpectrum {
     pub route: SpectrumRoute,
 }
 
+/// Singular values of a stored matrix A (a user's design) by `route`:
+/// `direct` (and `auto`) or `gram`; the streamed routes need a network to
+/// generate A from and are refused. The leading `vectors` left singular
+/// vectors when `vectors > 0` (not on `gram`).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for a streamed route, vectors on `gram` or
+/// more vectors than min(N, M); the errors of the SVD.
+pub fn matrix_spectrum(
+    a: MatRef<'_, f64>,
+    route: SpectrumRoute,
+    vectors: usize,
+) -> Result<DesignSpectrum> {
+    let r = a.nrows().min(a.ncols());
+    let route = match route {
+        SpectrumRoute::Auto => SpectrumRoute::Direct,
+        SpectrumRoute::Tsqr | SpectrumRoute::StreamGram => {
+            return Err(Error::invalid(
+                "method",
+                route.name(),
+                "'auto', 'direct' or 'gram' for a stored matrix A (the streamed routes generate A from a network)",
+            ));
+        }
+        other => other,
+    };
+    if vectors > r {
+        return Err(Error::invalid(
+            "vectors",
+            vectors,
+            format!("at most min(N, M) = {r}"),
+        ));
+    }
+    if vectors > 0 && route == SpectrumRoute::Gram {
+        return Err(Error::invalid(
+            "vectors",
+            vectors,
+            "none with the dense 'gram' method (use 'direct', 'tsqr' or 'stream-gram')",
+        ));
+    }
+    let (s, u) = if vectors > 0 {
+        let svd = thin_svd(a)?;
+        (svd.s, Some(svd.u.as_ref().subcols(0, vectors).to_owned()))
+    } else if route == SpectrumRoute::Gram {
+        (super::svd::singular_values_gram(a)?, None)
+    } else {
+        (super::svd::singular_values(a)?, None)
+    };
+    Ok(DesignSpectrum { s, u, route })
+}
+
 /// Singular values of the design's A by `route` (resolved for `auto`), and
 /// the leading `vectors` left singular vectors when `vectors > 0` (not
 /// available on the squared dense route `gram`).
@@ -531,15 +581,7 @@ pub fn design_spectrum(
     }
     let (s, u) = match route {
         SpectrumRoute::Direct | SpectrumRoute::Gram | SpectrumRoute::Auto => {
-            let a = design.matrix();
-            if vectors > 0 {
-                let svd = thin_svd(a.as_ref())?;
-                (svd.s, Some(svd.u.as_ref().subcols(0, vectors).to_owned()))
-            } else if route == SpectrumRoute::Gram {
-                (super::svd::singular_values_gram(a.as_ref())?, None)
-            } else {
-                (super::svd::singular_values(a.as_ref())?, None)
-            }
+            return matrix_spectrum(design.matrix().as_ref(), route, vectors);
         }
         SpectrumRoute::Tsqr | SpectrumRoute::StreamGram => {
             let opts = StreamOptions {

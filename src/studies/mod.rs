@@ -17,4 +17,4 @@ pub mod reproduce;
 pub mod sweep;
 pub mod validate;
 
-pub use config::StudyConfig;
+pub use config::{Features, StudyConfig};

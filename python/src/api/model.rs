@@ -2,6 +2,7 @@
 //! [`PyDesign`] or a user's matrix A.
 
 use gdshrink::model::grid::{linspace, midpoint};
+use gdshrink::studies::Features;
 use gdshrink::{Activation, Design, Grid, Sigma};
 use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -187,6 +188,16 @@ impl<'py> ProblemArg<'py> {
         match self {
             ProblemArg::Design(d) => Some(&d.inner),
             ProblemArg::Matrix(_) => None,
+        }
+    }
+
+    /// The features of a study: the design, or a copy of the matrix (the
+    /// studies keep A for the run's whole length, outside the GIL; the SVD
+    /// takes a working copy of its own anyway).
+    pub(crate) fn features(&self) -> PyResult<Features> {
+        match self {
+            ProblemArg::Design(d) => Ok(Features::Network(d.inner.clone())),
+            ProblemArg::Matrix(m) => Features::matrix(m.view().to_owned(), "numpy").py(),
         }
     }
 

@@ -15,29 +15,31 @@ use gdshrink::{LearningRate, Signal};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::PyDesign;
+use super::ProblemArg;
 use super::run::gpu;
 use crate::arrays;
 use crate::errors::IntoPy;
 use crate::progress::PyProgress;
 
-/// The study: a design, a target (array, or a built-in signal's name), α, q.
+/// The study: a design or a user's matrix A, a target (array, or a built-in
+/// signal's name, taken on the design's x or on linspace(N) for a matrix), α, q.
 fn study(
-    design: &PyDesign,
+    a_or_design: &Bound<'_, PyAny>,
     y: Option<&Bound<'_, PyAny>>,
     alpha: Option<&Bound<'_, PyAny>>,
     qs: Vec<u64>,
 ) -> PyResult<StudyConfig> {
-    let d = design.inner.clone();
+    let d = ProblemArg::extract(a_or_design)?.features()?;
+    let x = d.x();
     let (values, name) = match y {
         Some(obj) if obj.extract::<String>().is_ok() => {
             let name: String = obj.extract()?;
             let sig: Signal = name.parse().py()?;
-            (sig.values(d.x()).py()?, name)
+            (sig.values(&x).py()?, name)
         }
         Some(obj) => (arrays::vector(obj, "y")?, "custom".to_string()),
         None => (
-            Signal::default().values(d.x()).py()?,
+            Signal::default().values(&x).py()?,
             Signal::default().label(),
         ),
     };
@@ -65,10 +67,10 @@ fn device_is_gpu(device: &str) -> PyResult<bool> {
 // Python keyword arguments, one per option.
 #[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (design, qs, y=None, alpha=None, device="gpu", strategy="auto", eval_points=None, progress=None))]
+#[pyo3(signature = (a_or_design, qs, y=None, alpha=None, device="gpu", strategy="auto", eval_points=None, progress=None))]
 pub(crate) fn validate<'py>(
     py: Python<'py>,
-    design: PyRef<'py, PyDesign>,
+    a_or_design: &Bound<'py, PyAny>,
     qs: Vec<u64>,
     y: Option<&Bound<'py, PyAny>>,
     alpha: Option<&Bound<'py, PyAny>>,
@@ -79,7 +81,7 @@ pub(crate) fn validate<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let gpu_run = device_is_gpu(device)?;
     let strategy: Strategy = strategy.parse().py()?;
-    let mut cfg = ValidateConfig::new(study(&design, y, alpha, qs)?);
+    let mut cfg = ValidateConfig::new(study(a_or_design, y, alpha, qs)?);
     if let Some(p) = eval_points {
         cfg.eval_points = arrays::vector(p, "eval_points")?;
     }
@@ -97,10 +99,10 @@ pub(crate) fn validate<'py>(
 // Python keyword arguments, one per option.
 #[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (design, qs, y=None, alpha=None, devices=vec!["cpu".to_string()], repeats=1, progress=None))]
+#[pyo3(signature = (a_or_design, qs, y=None, alpha=None, devices=vec!["cpu".to_string()], repeats=1, progress=None))]
 pub(crate) fn compare<'py>(
     py: Python<'py>,
-    design: PyRef<'py, PyDesign>,
+    a_or_design: &Bound<'py, PyAny>,
     qs: Vec<u64>,
     y: Option<&Bound<'py, PyAny>>,
     alpha: Option<&Bound<'py, PyAny>>,
@@ -118,7 +120,7 @@ pub(crate) fn compare<'py>(
         .map(|d| device_is_gpu(d))
         .collect::<PyResult<Vec<_>>>()?;
     let cfg = CompareConfig {
-        study: study(&design, y, alpha, qs)?,
+        study: study(a_or_design, y, alpha, qs)?,
         repeats,
     };
     let ctx = if gpus.contains(&true) {

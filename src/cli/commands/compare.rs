@@ -8,11 +8,10 @@ use anyhow::{Result, bail};
 use clap::Args;
 use gdshrink::gd::{CpuEngine, Engine};
 use gdshrink::gpu::GpuEngine;
-use gdshrink::model::Design;
 use gdshrink::output::Table;
 use gdshrink::output::table::sci as e;
-use gdshrink::studies::StudyConfig;
 use gdshrink::studies::compare::{CompareConfig, CompareReport, compare};
+use gdshrink::studies::{Features, StudyConfig};
 
 use crate::args::{Device, GpuArgs, ModelArgs, TrainArgs, open_gpu};
 use crate::output::OutputArgs;
@@ -38,6 +37,11 @@ pub struct CompareArgs {
     /// Timed calls per measurement (the fastest counts).
     #[arg(long, default_value_t = 1, value_parser = crate::args::parse_repeats)]
     pub repeats: usize,
+    /// A matrix A of your own (N x M, a 2-D .npy of f64 or f32, C or Fortran
+    /// order) instead of the network flags: built-in signals are taken on
+    /// x = linspace(N).
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid", "sizes"])]
+    pub design: Option<std::path::PathBuf>,
 }
 
 /// Runs the command.
@@ -52,7 +56,12 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         bail!("--adapter chooses a GPU adapter: use it with --engines gpu");
     }
     args.output.check()?;
-    crate::plan::check("compare", &plan(args))?;
+    let user_shape = args
+        .design
+        .as_deref()
+        .map(crate::args::design_shape)
+        .transpose()?;
+    crate::plan::check("compare", &plan(args, user_shape))?;
     let ctx = if args.engines.contains(&Device::Gpu) {
         Some(open_gpu(args.gpu.adapter.as_deref()).map_err(|e| {
             anyhow::anyhow!("{e}\n(compare --engines cpu times the CPU engine alone)")
@@ -74,8 +83,10 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         .collect();
     let refs: Vec<&dyn Engine> = engines.iter().map(std::convert::AsRef::as_ref).collect();
 
-    let designs: Vec<Design> = if args.sizes.is_empty() {
-        vec![args.model.design()?]
+    let designs: Vec<Features> = if let Some(path) = &args.design {
+        vec![crate::args::design_features(path)?]
+    } else if args.sizes.is_empty() {
+        vec![args.model.design()?.into()]
     } else {
         args.sizes
             .iter()
@@ -84,13 +95,13 @@ pub fn run(args: &CompareArgs) -> Result<()> {
                     bail!("--sizes contains 0: give N = M >= 1");
                 }
                 let spec = args.model.shape.spec(args.model.activation);
-                Ok(spec.n(s).m(s).build()?)
+                Ok(spec.n(s).m(s).build()?.into())
             })
             .collect::<Result<_>>()?
     };
     let mut reports = Vec::with_capacity(designs.len());
     for design in designs {
-        let y = args.train.signal.values(design.x())?;
+        let y = args.train.signal.values(&design.x())?;
         eprintln!("compare: {} ...", design.label());
         let study = StudyConfig::new(
             design,
@@ -112,9 +123,12 @@ pub fn run(args: &CompareArgs) -> Result<()> {
 
 /// The largest size's dense work and the GD runs of every size: each
 /// engine, `--repeats` times, to the last q.
-fn plan(args: &CompareArgs) -> gdshrink::resources::Plan {
+/// `user`: the shape of `--design FILE.npy`.
+fn plan(args: &CompareArgs, user: Option<(usize, usize)>) -> gdshrink::resources::Plan {
     let shape = &args.model.shape;
-    let sizes: Vec<(usize, usize)> = if args.sizes.is_empty() {
+    let sizes: Vec<(usize, usize)> = if let Some(s) = user {
+        vec![s]
+    } else if args.sizes.is_empty() {
         vec![crate::plan::sizes(shape)]
     } else {
         args.sizes.iter().map(|&s| (s, s)).collect()

@@ -88,7 +88,7 @@ pub fn run(args: &GdArgs) -> Result<()> {
     }
     // A user's matrix (--design FILE.npy) or the network of the flags.
     let (design, user_a) = match &args.design {
-        Some(path) => (None, Some(gdshrink::output::array::read_matrix(path)?)),
+        Some(path) => (None, Some(crate::args::read_design("gd", path, false)?)),
         None => (Some(args.model.design()?), None),
     };
     let (n, m) = match (&design, &user_a) {

@@ -30,14 +30,19 @@ pub struct QkArgs {
     /// Largest number of kept components K in the table (K = 1..K_MAX; at most min(N, M)).
     #[arg(long, value_name = "K_MAX", default_value = "20", value_parser = parse_positive)]
     pub k_max: usize,
+    /// A matrix A of your own (N x M, a 2-D .npy of f64 or f32, C or Fortran
+    /// order) instead of the network flags: one column, named `matrix`.
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid"])]
+    pub design: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
-/// q(K) for one activation.
+/// q(K) for one activation (or a user's matrix).
 struct Column {
     name: String,
-    sigma: f64,
+    /// σ of the network (None for a user's matrix).
+    sigma: Option<f64>,
     s_max: f64,
     /// s_k/s_0 for k < K_max.
     norm: Vec<f64>,
@@ -47,6 +52,19 @@ struct Column {
 /// Runs the command.
 pub fn run(args: &QkArgs) -> Result<()> {
     args.output.check()?;
+    if let Some(path) = &args.design {
+        let a = crate::args::read_design("qk", path, true)?;
+        let (n, m) = (a.nrows(), a.ncols());
+        check_k_max(args.k_max, n, m)?;
+        let col = column("matrix".into(), None, a.as_ref(), args.k_max)?;
+        drop(a);
+        let cols = vec![col];
+        let what = format!("matrix A ({n} x {m}) from {}", path.display());
+        let human = human(args, &cols, &what);
+        let mut j = base_json("qk", ENGINE);
+        j.insert("design_file".into(), json!(path.display().to_string()));
+        return emit(args, j, (n, m), &cols, &human);
+    }
     // One activation at a time: the plan of one, the work of all.
     let mut plan = crate::plan::dense(&args.model.shape, true);
     plan.ops *= args.model.activation.0.len() as f64;
@@ -56,23 +74,72 @@ pub fn run(args: &QkArgs) -> Result<()> {
         Sigma::Width => format!("sigma = M = {m}"),
         Sigma::Value(v) => format!("sigma = {v}"),
     };
-    let human = human(args, &cols, (n, m), &sigma_text);
+    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    let what = format!(
+        "networks: {}; {sigma_text}, N = {n}, M = {m}, grid = {}, bias grid = {}",
+        names.join(", "),
+        args.model.shape.grid.label(),
+        args.model.shape.bias_grid.label()
+    );
+    let human = human(args, &cols, &what);
     let mut j = base_json("qk", ENGINE);
     j.insert("sigma_rule".into(), json!(sigma_text));
-    j.insert("n".into(), json!(n));
-    j.insert("m".into(), json!(m));
     j.insert("grid".into(), json!(args.model.shape.grid.label()));
     j.insert(
         "bias_grid".into(),
         json!(args.model.shape.bias_grid.label()),
     );
+    emit(args, j, (n, m), &cols, &human)
+}
+
+/// Prints or writes the table of `cols` (with N, M, the K list and the
+/// columns added to `j`).
+fn emit(
+    args: &QkArgs,
+    mut j: Map<String, Value>,
+    (n, m): (usize, usize),
+    cols: &[Column],
+    human: &str,
+) -> Result<()> {
+    j.insert("n".into(), json!(n));
+    j.insert("m".into(), json!(m));
     j.insert("k".into(), json!((1..=args.k_max).collect::<Vec<_>>()));
     j.insert(
         "activations".into(),
         Value::Array(cols.iter().map(Column::json).collect()),
     );
     args.output
-        .emit(&human, &Value::Object(j), &table(args.k_max, &cols))
+        .emit(human, &Value::Object(j), &table(args.k_max, cols))
+}
+
+fn check_k_max(k_max: usize, n: usize, m: usize) -> Result<()> {
+    if k_max > n.min(m) {
+        bail!(
+            "--k-max {k_max} exceeds min(N, M) = {}: q(K) needs s_(K-1), and A has only {} singular values",
+            n.min(m),
+            n.min(m)
+        );
+    }
+    Ok(())
+}
+
+/// The q(K) column of one matrix.
+fn column(
+    name: String,
+    sigma: Option<f64>,
+    a: faer::MatRef<'_, f64>,
+    k_max: usize,
+) -> Result<Column> {
+    let (n, m) = (a.nrows(), a.ncols());
+    let s = spectrum::singular_values(a)?;
+    let rows = qk::q_table(&s, k_max, n, m)?;
+    Ok(Column {
+        name,
+        sigma,
+        s_max: s[0],
+        norm: spectrum::normalized(&s)[..k_max].to_vec(),
+        rows,
+    })
 }
 
 const ENGINE: &str = "cpu-f64 (faer bidiagonal SVD of A, values only)";
@@ -88,44 +155,22 @@ fn columns(args: &QkArgs) -> Result<(Vec<Column>, (usize, usize))> {
         let design = args.model.shape.design(act)?;
         let (n, m) = (design.n(), design.m());
         dims = (n, m);
-        if args.k_max > n.min(m) {
-            bail!(
-                "--k-max {} exceeds min(N, M) = {}: q(K) needs s_(K-1), and A has only {} singular values",
-                args.k_max,
-                n.min(m),
-                n.min(m)
-            );
-        }
-        let s = spectrum::singular_values(design.matrix().as_ref())?;
-        let rows = qk::q_table(&s, args.k_max, n, m)?;
-        cols.push(Column {
-            name: act.name(),
-            sigma: design.sigma(),
-            s_max: s[0],
-            norm: spectrum::normalized(&s)[..args.k_max].to_vec(),
-            rows,
-        });
+        check_k_max(args.k_max, n, m)?;
+        cols.push(column(
+            act.name(),
+            Some(design.sigma()),
+            design.matrix().as_ref(),
+            args.k_max,
+        )?);
         pb.inc(1);
     }
     pb.finish_and_clear();
     Ok((cols, dims))
 }
 
-fn human(args: &QkArgs, cols: &[Column], (n, m): (usize, usize), sigma_text: &str) -> String {
-    let grids = format!(
-        "grid = {}, bias grid = {}",
-        args.model.shape.grid.label(),
-        args.model.shape.bias_grid.label()
-    );
-    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
-    let mut human = header(
-        "qk",
-        ENGINE,
-        &format!(
-            "networks: {}; {sigma_text}, N = {n}, M = {m}, {grids}",
-            names.join(", ")
-        ),
-    );
+/// The text output; `what` describes the networks or the matrix.
+fn human(args: &QkArgs, cols: &[Column], what: &str) -> String {
+    let mut human = header("qk", ENGINE, what);
     let show_q = |r: &QkRow| r.q.map_or("unreachable".to_string(), |q| q.to_string());
     if let [c] = cols {
         let mut t = TextTable::new(["K", "q(K)", "(s_0/s_(K-1))^2", "s_(K-1)/s_0"]);

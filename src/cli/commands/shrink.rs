@@ -20,12 +20,12 @@ use std::fmt::Write as _;
 use anyhow::{Result, bail};
 use clap::Args;
 use gdshrink::gd::{half_sq_residual, nt_from_alpha, rel_error};
-use gdshrink::model::Design;
 use gdshrink::output::Table;
 use gdshrink::output::table::{TextTable, num};
 use gdshrink::spectral::{
     self as spectral, Mask, Regime, Shrunk, ThinSvd, gd_exact_masks, gd_flow_masks, shrink,
 };
+use gdshrink::studies::Features;
 use serde_json::{Map, Value, json};
 
 use crate::args::{ModelArgs, TrainArgs, parse_positive};
@@ -51,6 +51,11 @@ pub struct ShrinkArgs {
     /// Also apply PCA masks [s ≥ κ] with these thresholds, comma-separated κ ≥ 0.
     #[arg(long, value_name = "KAPPA", value_delimiter = ',', value_parser = parse_nonneg)]
     pub kappa: Vec<f64>,
+    /// A matrix A of your own (N x M, a 2-D .npy of f64 or f32, C or Fortran
+    /// order) instead of the network flags: built-in signals are taken on
+    /// x = linspace(N), and b = linspace(M) labels the weights.
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid"])]
+    pub design: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -78,7 +83,8 @@ struct Extra {
 /// Everything one `shrink` invocation computed.
 struct Solved<'a> {
     args: &'a ShrinkArgs,
-    design: Design,
+    features: Features,
+    x: Vec<f64>,
     y: Vec<f64>,
     svd: ThinSvd,
     alpha: f64,
@@ -98,14 +104,21 @@ pub fn run(args: &ShrinkArgs) -> Result<()> {
     args.output.check()?;
     let shape = &args.model.shape;
     let masks = 2 + args.ridge.len() + args.pca_k.len() + args.kappa.len();
-    let plan = crate::plan::with_solutions(
-        crate::plan::dense(shape, true),
-        crate::plan::sizes(shape),
-        &args.train.q,
-        masks,
-    );
+    let (dense, sizes) = match &args.design {
+        Some(path) => {
+            let (n, m) = crate::args::design_shape(path)?;
+            let p = gdshrink::resources::dense_plan(n, m, true, "use a smaller matrix A");
+            (p, (n, m))
+        }
+        None => (crate::plan::dense(shape, true), crate::plan::sizes(shape)),
+    };
+    let plan = crate::plan::with_solutions(dense, sizes, &args.train.q, masks);
     crate::plan::check("shrink", &plan)?;
-    let s = solve(args)?;
+    let features = match &args.design {
+        Some(path) => crate::args::design_features(path)?,
+        None => Features::Network(args.model.design()?),
+    };
+    let s = solve(args, features)?;
     let s_max = s.svd.s_max();
     if spectral::regime(s_max, s.alpha) == Regime::Divergent {
         eprintln!(
@@ -153,13 +166,14 @@ fn extras(args: &ShrinkArgs, svd: &ThinSvd) -> Result<Vec<Extra>> {
     Ok(extras)
 }
 
-fn solve(args: &ShrinkArgs) -> Result<Solved<'_>> {
-    let design = args.model.design()?;
-    let (n, m) = (design.n(), design.m());
-    let y = args.train.signal.values(design.x())?;
+fn solve(args: &ShrinkArgs, features: Features) -> Result<Solved<'_>> {
+    let (n, m) = (features.n(), features.m());
+    let x = features.x();
+    let y = args.train.signal.values(&x)?;
     let sp = spinner(&format!("thin SVD of A ({n} x {m})"));
-    let a = design.matrix();
-    let svd = spectral::thin_svd(a.as_ref())?;
+    let a = features.a();
+    let svd = spectral::thin_svd(faer::Mat::as_ref(&a))?;
+    drop(a);
     sp.finish_and_clear();
     let alpha = args.train.alpha(svd.s_max(), n)?;
     let qs = args.train.q.values();
@@ -180,7 +194,8 @@ fn solve(args: &ShrinkArgs) -> Result<Solved<'_>> {
         .collect();
     Ok(Solved {
         args,
-        design,
+        features,
+        x,
         y,
         svd,
         alpha,
@@ -195,7 +210,7 @@ fn solve(args: &ShrinkArgs) -> Result<Solved<'_>> {
 
 impl Solved<'_> {
     fn human(&self) -> String {
-        let (args, n) = (self.args, self.design.n());
+        let (args, n) = (self.args, self.features.n());
         let s_max = self.svd.s_max();
         let regime_text = match spectral::regime(s_max, self.alpha) {
             Regime::Monotone => "monotone (alpha s_max^2 <= 1)",
@@ -211,7 +226,7 @@ impl Solved<'_> {
             ENGINE,
             &format!(
                 "{}\nsignal: {}, alpha = {} ({}; NT eta = alpha*N = {}), s_max = {}, alpha*s_max^2 = {}: {}",
-                args.model.line(&self.design),
+                args.model.features_line(&self.features),
                 args.train.signal.label(),
                 num(self.alpha),
                 args.train.learning_rate().rule(),
@@ -262,10 +277,10 @@ impl Solved<'_> {
     }
 
     fn json(&self) -> Value {
-        let (args, n) = (self.args, self.design.n());
+        let (args, n) = (self.args, self.features.n());
         let s_max = self.svd.s_max();
         let mut j = base_json("shrink", ENGINE);
-        j.extend(args.model.json(&self.design));
+        j.extend(args.model.features_json(&self.features));
         j.insert("signal".into(), json!(args.train.signal.label()));
         j.insert("alpha".into(), json!(self.alpha));
         j.insert(
@@ -276,8 +291,8 @@ impl Solved<'_> {
         j.insert("s_max".into(), json!(s_max));
         j.insert("alpha_s_max_sq".into(), json!(self.alpha * s_max * s_max));
         j.insert("regime".into(), json!(spectral::regime(s_max, self.alpha)));
-        j.insert("x".into(), json!(self.design.x()));
-        j.insert("b".into(), json!(self.design.b()));
+        j.insert("x".into(), json!(self.x));
+        j.insert("b".into(), json!(self.features.b()));
         j.insert("y".into(), json!(self.y));
         j.insert("singular_values".into(), json!(self.svd.s));
         j.insert("q".into(), json!(args.train.q.values()));
@@ -342,12 +357,12 @@ impl Solved<'_> {
     fn table(&self) -> Table {
         let keyed = self.keyed();
         let mut table = Table::new()
-            .with("x", self.design.x().to_vec())
+            .with("x", self.x.clone())
             .with("y", self.y.clone());
         for (key, s) in &keyed {
             table.push(format!("f_{key}"), s.f.clone());
         }
-        table.push("b", self.design.b().to_vec());
+        table.push("b", self.features.b());
         for (key, s) in &keyed {
             table.push(format!("w_{key}"), s.w.clone());
         }

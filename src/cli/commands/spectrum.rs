@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use clap::Args;
-use gdshrink::model::Design;
 use gdshrink::output::Table;
 use gdshrink::spectral::{self as spectrum, DstMatch, SpectrumRoute};
+use gdshrink::studies::Features;
 use serde_json::{Value, json};
 
 use crate::args::{parse_lib, parse_positive};
@@ -43,6 +43,12 @@ pub struct SpectrumArgs {
     /// Rows of the singular-value table shown on the terminal (--json and --out hold all).
     #[arg(long, value_name = "K", default_value = "20", value_parser = parse_positive)]
     pub top: usize,
+    /// A matrix A of your own (N x M, a 2-D .npy of f64 or f32, C or Fortran
+    /// order) instead of the network flags; --method auto, direct or gram
+    /// (the streamed methods generate A from a network); the DST comparison
+    /// of --vectors uses x = linspace(N).
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid"])]
+    pub design: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -52,7 +58,9 @@ struct Computed<'a> {
     args: &'a SpectrumArgs,
     /// The route taken (`auto` resolved).
     route: SpectrumRoute,
-    design: Design,
+    features: Features,
+    /// The sample points (the design's x, linspace(N) for a matrix).
+    x: Vec<f64>,
     s: Vec<f64>,
     engine: String,
     /// u_k against the DST basis, and u_k itself (sign fixed), with `--vectors`.
@@ -66,16 +74,33 @@ struct Computed<'a> {
 /// Runs the command.
 pub fn run(args: &SpectrumArgs) -> Result<()> {
     args.output.check()?;
-    crate::plan::check("spectrum", &crate::plan::dense(&args.model.shape, true))?;
-    let c = compute(args)?;
+    let features = if let Some(path) = &args.design {
+        if matches!(args.method, SpectrumRoute::Tsqr | SpectrumRoute::StreamGram) {
+            bail!(
+                "--method {} streams A from a network; with --design FILE.npy use auto, direct or gram",
+                args.method.name()
+            );
+        }
+        Features::matrix(
+            crate::args::read_design("spectrum", path, true)?,
+            path.display().to_string(),
+        )?
+    } else {
+        crate::plan::check("spectrum", &crate::plan::dense(&args.model.shape, true))?;
+        Features::Network(args.model.design()?)
+    };
+    let c = compute(args, features)?;
     args.output.emit(&c.human(), &c.json(), &c.table())
 }
 
-fn compute(args: &SpectrumArgs) -> Result<Computed<'_>> {
-    let design = args.model.design()?;
-    let (n, m) = (design.n(), design.m());
+fn compute(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>> {
+    let (n, m) = (features.n(), features.m());
     let r = n.min(m);
-    let route = args.method.resolve(n, m);
+    let route = match &features {
+        Features::Network(_) => args.method.resolve(n, m),
+        Features::Matrix { .. } if args.method == SpectrumRoute::Auto => SpectrumRoute::Direct,
+        Features::Matrix { .. } => args.method,
+    };
     if let Some(k) = args.vectors {
         if route == SpectrumRoute::Gram {
             bail!(
@@ -96,17 +121,21 @@ fn compute(args: &SpectrumArgs) -> Result<Computed<'_>> {
         route.name()
     ));
     let k = args.vectors.unwrap_or(0);
-    let got = spectrum::design_spectrum(&design, route, k)?;
+    let got = match &features {
+        Features::Network(d) => spectrum::design_spectrum(d, route, k)?,
+        Features::Matrix { a, .. } => spectrum::matrix_spectrum(faer::Mat::as_ref(a), route, k)?,
+    };
+    let x = features.x();
     let engine = route.describe(n, m);
     let (matches, us) = match &got.u {
         Some(u) => {
             let ks: Vec<usize> = (0..k).collect();
-            let matches = spectrum::dst_similarity_of(u.as_ref(), r, design.x(), &ks)?;
+            let matches = spectrum::dst_similarity_of(u.as_ref(), r, &x, &ks)?;
             let us = ks
                 .iter()
                 .map(|&k| {
                     let mut u: Vec<f64> = u.col(k).iter().copied().collect();
-                    let d = spectrum::dst_basis(design.x(), k);
+                    let d = spectrum::dst_basis(&x, k);
                     let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
                     if dot < 0.0 {
                         for v in &mut u {
@@ -135,7 +164,8 @@ fn compute(args: &SpectrumArgs) -> Result<Computed<'_>> {
         route,
         numerical_rank: s.iter().filter(|&&v| v > zero_threshold).count(),
         norm: spectrum::normalized(&s),
-        design,
+        features,
+        x,
         s,
         engine,
         matches,
@@ -151,7 +181,11 @@ impl Computed<'_> {
 
     fn human(&self) -> String {
         let (args, s, norm) = (self.args, &self.s, &self.norm);
-        let mut human = header("spectrum", &self.engine, &args.model.line(&self.design));
+        let mut human = header(
+            "spectrum",
+            &self.engine,
+            &args.model.features_line(&self.features),
+        );
         let mut t = TextTable::new(["k", "s_k", "s_k/s_0"]);
         for k in 0..s.len().min(args.top) {
             t.row([k.to_string(), num(s[k]), num(norm[k])]);
@@ -202,7 +236,7 @@ impl Computed<'_> {
 
     fn json(&self) -> Value {
         let mut j = base_json("spectrum", &self.engine);
-        j.extend(self.args.model.json(&self.design));
+        j.extend(self.args.model.features_json(&self.features));
         j.insert("method".into(), json!(self.route.name()));
         j.insert("s_max".into(), json!(self.s_max()));
         j.insert("singular_values".into(), json!(self.s));
@@ -210,7 +244,7 @@ impl Computed<'_> {
         j.insert("numerical_rank".into(), json!(self.numerical_rank));
         j.insert("zero_threshold".into(), json!(self.zero_threshold));
         if !self.matches.is_empty() {
-            j.insert("x".into(), json!(self.design.x()));
+            j.insert("x".into(), json!(self.x));
             j.insert(
                 "components".into(),
                 components_json(&self.matches, &self.s, &self.us),
@@ -226,7 +260,7 @@ impl Computed<'_> {
             .with("s", s.clone())
             .with("s_over_s0", self.norm.clone());
         if !matches.is_empty() {
-            table.push("x", self.design.x().to_vec());
+            table.push("x", self.x.clone());
             for (mt, u) in matches.iter().zip(&self.us) {
                 table.push(format!("u_{}", mt.k), u.clone());
             }

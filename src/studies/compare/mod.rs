@@ -33,6 +33,8 @@ pub mod report;
 
 use std::time::Instant;
 
+use faer::Mat;
+
 pub use crossover::crossover;
 pub use report::{ClosedForm, CompareReport, Crossover, EngineTimings, GdTiming, Quality};
 
@@ -180,11 +182,12 @@ pub fn compare(
 ) -> Result<CompareReport> {
     cfg.check()?;
     let s = &cfg.study;
-    let d = &s.design;
-    let (a, matrix_seconds) = timed(|| d.matrix());
-    let (svd, svd_seconds) = timed(|| thin_svd(a.as_ref()));
+    let d = &s.features;
+    // A user's matrix is already built: its "matrix" time is that of sharing it.
+    let (a, matrix_seconds) = timed(|| d.a());
+    let (svd, svd_seconds) = timed(|| thin_svd(Mat::as_ref(&a)));
     let svd = svd?;
-    let s_max = super::config::design_s_max(&svd, d)?;
+    let s_max = super::config::features_s_max(&svd, d)?;
     let alpha = s.alpha.value(s_max, d.n());
     if !(alpha.is_finite() && alpha > 0.0) || alpha * s_max * s_max >= 2.0 {
         return Err(Error::UnstableLearningRate {
@@ -207,9 +210,7 @@ pub fn compare(
         total_seconds: matrix_seconds + svd_seconds + mask_seconds,
     };
     let quality = quality(s, &svd, alpha, &exact)?;
-    let problem = Problem::from_design(d)
-        .with_matrix(a.as_ref())
-        .with_s_max(s_max);
+    let problem = d.problem(&a).with_s_max(s_max);
     let engines = engines
         .iter()
         .map(|e| time_engine(cfg, *e, (&problem, alpha), (&closed, &exact), progress))

@@ -35,7 +35,9 @@ impl<'a> Got<'a> {
 fn measure(got: &Got<'_>, refs: &Reference, qi: usize, tol: SpaceTolerances) -> SpaceErrors {
     SpaceErrors {
         f: Measured::new(rel_error(got.f, &refs.f[qi]), tol.f),
-        f_eval: Measured::new(rel_error(got.f_eval, &refs.f_eval[qi]), tol.f_eval),
+        // No evaluation grid (a user's matrix): nothing to measure there.
+        f_eval: (!refs.f_eval[qi].is_empty())
+            .then(|| Measured::new(rel_error(got.f_eval, &refs.f_eval[qi]), tol.f_eval)),
         w: Measured::new(rel_error(got.w, &refs.w[qi]), tol.w),
     }
 }
@@ -169,12 +171,12 @@ fn failures_of(out: &mut Vec<Failure>, obs: &Observed<'_>, refs: &Reference) {
         });
     }
     for (check, m) in [
-        (Check::FunctionEval, &errs.f_eval),
-        (Check::Weights, &errs.w),
+        (Check::FunctionEval, errs.f_eval.as_ref()),
+        (Check::Weights, Some(&errs.w)),
     ] {
-        if m.ok {
+        let Some(m) = m.filter(|m| !m.ok) else {
             continue;
-        }
+        };
         let mut k_out = None;
         let detail = if got.w.len() == refs.w[qi].len() {
             let diff: Vec<f64> = got.w.iter().zip(&refs.w[qi]).map(|(a, b)| a - b).collect();
@@ -343,7 +345,8 @@ pub(crate) fn checkpoint(
         cpu: cpu.as_ref().map(|c| c.errs),
         flow_gap: FlowGap {
             f: rel_error(&refs.f_flow[qi], &refs.f[qi]),
-            f_eval: rel_error(&refs.f_eval_flow[qi], &refs.f_eval[qi]),
+            f_eval: (!refs.f_eval[qi].is_empty())
+                .then(|| rel_error(&refs.f_eval_flow[qi], &refs.f_eval[qi])),
             w: rel_error(&refs.w_flow[qi], &refs.w[qi]),
         },
         loss: cp.loss.first().copied().unwrap_or(f64::NAN),

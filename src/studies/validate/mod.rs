@@ -41,12 +41,13 @@ pub use report::{
     SpaceErrors, ValidateReport,
 };
 
-use super::StudyConfig;
+use std::sync::Arc;
+
+use super::{Features, StudyConfig};
 use crate::error::{Error, Result};
 use crate::gd::{
     CpuEngine, Engine, EngineInfo, GdBatch, Operator, Precision, Problem, Progress, Trajectory,
 };
-use crate::model::Design;
 use crate::precision::{
     Arithmetic, ErrorModel, GdRun, ModelInputs, NORM_RTOL, RefStates, SAFETY, f32_rounding,
     gram_effect,
@@ -78,11 +79,15 @@ pub fn default_eval_points(n: usize) -> Vec<f64> {
 }
 
 /// What to validate: the study and how it is checked.
+///
+/// For a user's matrix ([`super::Features::Matrix`]) there is no network to
+/// evaluate elsewhere: `eval_points` is empty and the evaluation-grid check
+/// is not made (reported as absent, never as passed).
 #[derive(Clone, Debug)]
 pub struct ValidateConfig {
     /// Design, target, learning rate and checkpoints.
     pub study: StudyConfig,
-    /// Evaluation grid (points in any order).
+    /// Evaluation grid (points in any order); empty for a user's matrix.
     pub eval_points: Vec<f64>,
     /// Re-run the f64 CPU reference up to this q as a sanity line (None: never).
     /// Ignored when the engine under test is itself f64.
@@ -95,9 +100,14 @@ impl ValidateConfig {
     /// A configuration with the default evaluation grid, sanity-line budget and safety factor.
     #[must_use]
     pub fn new(study: StudyConfig) -> Self {
-        let (n, m) = (study.design.n(), study.design.m());
+        let (n, m) = (study.features.n(), study.features.m());
+        let eval_points = if study.features.design().is_some() {
+            default_eval_points(n)
+        } else {
+            Vec::new()
+        };
         ValidateConfig {
-            eval_points: default_eval_points(n),
+            eval_points,
             cpu_check_q_max: Some(default_cpu_check_q_max(n, m)),
             study,
             safety: SAFETY,
@@ -108,7 +118,7 @@ impl ValidateConfig {
     fn batch(&self, alpha: f64) -> GdBatch {
         let mut b = self.study.batch(alpha);
         b.record_w = true;
-        b.eval_points = Some(self.eval_points.clone());
+        b.eval_points = (!self.eval_points.is_empty()).then(|| self.eval_points.clone());
         b
     }
 
@@ -123,22 +133,27 @@ impl ValidateConfig {
                 "a finite number > 0",
             ));
         }
-        if self.eval_points.is_empty() {
-            return Err(Error::invalid(
+        match (self.study.features.design(), self.eval_points.len()) {
+            (Some(_), 0) => Err(Error::invalid(
                 "evaluation grid",
                 "no points",
                 "at least one point",
-            ));
+            )),
+            (None, p) if p > 0 => Err(Error::invalid(
+                "evaluation grid",
+                format!("{p} points with a user's matrix A"),
+                "no evaluation grid: a matrix has no network to evaluate at other points",
+            )),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
 /// What every check of one configuration starts from: A, the network on the
-/// evaluation grid, their SVD and norms, α.
+/// evaluation grid (0 rows for a user's matrix), their SVD and norms, α.
 struct Setup<'c> {
     cfg: &'c ValidateConfig,
-    a: Mat<f64>,
+    a: Arc<Mat<f64>>,
     a_eval: Mat<f64>,
     svd: ThinSvd,
     s_max: f64,
@@ -148,10 +163,10 @@ struct Setup<'c> {
 
 impl<'c> Setup<'c> {
     fn new(cfg: &'c ValidateConfig) -> Result<Self> {
-        let d = &cfg.study.design;
-        let a = d.matrix();
-        let a_eval = d.matrix_at(&cfg.eval_points);
-        let svd = thin_svd(a.as_ref())?;
+        let d = &cfg.study.features;
+        let a = d.a();
+        let a_eval = d.matrix_at(&cfg.eval_points)?;
+        let svd = thin_svd(Mat::as_ref(&a))?;
         let (s_max, alpha) = cfg.study.resolve(&svd)?;
         let inputs = ModelInputs {
             n: d.n(),
@@ -173,28 +188,42 @@ impl<'c> Setup<'c> {
         })
     }
 
-    fn design(&self) -> &'c Design {
-        &self.cfg.study.design
+    fn features(&self) -> &'c Features {
+        &self.cfg.study.features
+    }
+
+    /// The network on the evaluation grid as the f32 kernels form it (0 rows
+    /// without a grid).
+    fn eval_twin(&self) -> Mat<f64> {
+        if self.cfg.eval_points.is_empty() {
+            Mat::zeros(0, self.features().m())
+        } else {
+            self.features().f32_twin(&self.cfg.eval_points)
+        }
     }
 
     fn problem(&self) -> Problem<'_> {
-        Problem::from_design(self.design())
-            .with_matrix(self.a.as_ref())
-            .with_eval_matrix(self.a_eval.as_ref())
-            .with_s_max(self.s_max)
+        let p = self.features().problem(&self.a).with_s_max(self.s_max);
+        if self.cfg.eval_points.is_empty() {
+            p
+        } else {
+            p.with_eval_matrix(self.a_eval.as_ref())
+        }
     }
 
     /// The error model of an engine that holds the operator as `operator`.
     fn model(&self, info: &EngineInfo, operator: Operator) -> Result<ErrorModel> {
-        let d = self.design();
+        let d = self.features();
         let (r, re) = if operator == Operator::ExactF64 {
             (None, None)
         } else {
             (
-                Some(f32_rounding(d, d.x(), self.a.as_ref())?),
                 Some(f32_rounding(
-                    d,
-                    &self.cfg.eval_points,
+                    d.f32_twin(&d.x()).as_ref(),
+                    Mat::as_ref(&self.a),
+                )?),
+                Some(f32_rounding(
+                    self.eval_twin().as_ref(),
                     self.a_eval.as_ref(),
                 )?),
             )
@@ -214,7 +243,7 @@ impl<'c> Setup<'c> {
 
     /// An empty report for `engine` under `model`.
     fn report(&self, engine: &EngineInfo, model: ErrorModel) -> ValidateReport {
-        let d = self.design();
+        let d = self.features();
         ValidateReport {
             design: d.label(),
             n: d.n(),
@@ -265,11 +294,14 @@ impl<'c> Setup<'c> {
     /// The f64 prediction, with the computed Gram term for Gram engines.
     fn reference(self, operator: Operator) -> Result<Reference> {
         let cfg = self.cfg;
+        let ae_twin = (operator == Operator::GramF32).then(|| self.eval_twin());
         let mut refs = Reference::new(cfg, self.alpha, &self.a, &self.a_eval, self.svd)?;
-        if operator == Operator::GramF32 {
+        if let Some(ae_twin) = ae_twin {
+            let d = &cfg.study.features;
+            let a_twin = d.f32_twin(&d.x());
             let run = GdRun {
-                design: &cfg.study.design,
-                eval_points: &cfg.eval_points,
+                a: a_twin.as_ref(),
+                a_eval: ae_twin.as_ref(),
                 y: &cfg.study.y,
                 alpha: self.alpha,
                 qs: &cfg.study.qs,

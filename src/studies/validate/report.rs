@@ -32,8 +32,8 @@ impl Measured {
 pub struct SpaceErrors {
     /// f at the samples.
     pub f: Measured,
-    /// f on the evaluation grid.
-    pub f_eval: Measured,
+    /// f on the evaluation grid (None without one: a user's matrix).
+    pub f_eval: Option<Measured>,
     /// w.
     pub w: Measured,
 }
@@ -43,8 +43,8 @@ pub struct SpaceErrors {
 pub struct FlowGap {
     /// At the samples.
     pub f: f64,
-    /// On the evaluation grid.
-    pub f_eval: f64,
+    /// On the evaluation grid (None without one).
+    pub f_eval: Option<f64>,
     /// In weight space.
     pub w: f64,
 }

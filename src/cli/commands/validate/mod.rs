@@ -21,11 +21,11 @@ use gdshrink::gd::{CpuEngine, Engine, LearningRate, parse_iterations};
 use gdshrink::gpu::{GpuContext, GpuEngine};
 use gdshrink::model::Design;
 use gdshrink::precision::SAFETY;
-use gdshrink::studies::StudyConfig;
 use gdshrink::studies::validate::suite::{self, Suite};
 use gdshrink::studies::validate::{
     ValidateConfig, ValidateReport, default_cpu_check_q_max, mask_figure, validate,
 };
+use gdshrink::studies::{Features, StudyConfig};
 
 use crate::args::{Device, GpuArgs, ModelArgs, TrainArgs, open_gpu, parse_lib};
 use crate::output::OutputArgs;
@@ -117,6 +117,11 @@ pub struct ValidateArgs {
     /// Directions shown in the table (log-spaced k); --json and --out hold all.
     #[arg(long, default_value_t = 12, value_parser = crate::args::parse_list_len)]
     pub show_directions: usize,
+    /// A matrix A of your own (N x M, a 2-D .npy of f64 or f32, C or Fortran
+    /// order) instead of the network flags: built-in signals are taken on
+    /// x = linspace(N); there is no evaluation grid (its check is not made).
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid", "eval_points", "suite", "quick"])]
+    pub design: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -136,13 +141,13 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
 
 fn config_for(
     args: &ValidateArgs,
-    design: Design,
+    features: Features,
     alpha: LearningRate,
     qs: Vec<u64>,
 ) -> Result<ValidateConfig> {
-    let y = args.train.signal.values(design.x())?;
-    let (n, m) = (design.n(), design.m());
-    let study = StudyConfig::new(design, y, alpha, qs).with_signal(args.train.signal.label());
+    let y = args.train.signal.values(&features.x())?;
+    let (n, m) = (features.n(), features.m());
+    let study = StudyConfig::new(features, y, alpha, qs).with_signal(args.train.signal.label());
     let mut cfg = ValidateConfig::new(study);
     cfg.safety = SAFETY * args.tol_scale;
     if let Some(k) = args.eval_points {
@@ -161,9 +166,12 @@ fn config_for(
 }
 
 fn run_one(args: &ValidateArgs, engine: &dyn Engine) -> Result<()> {
-    let design = args.model.design()?;
+    let features = match &args.design {
+        Some(path) => crate::args::design_features(path)?,
+        None => args.model.design()?.into(),
+    };
     let alpha = args.train.learning_rate();
-    let cfg = config_for(args, design, alpha, args.train.q.values().to_vec())?;
+    let cfg = config_for(args, features, alpha, args.train.q.values().to_vec())?;
     let report = validate(&cfg, engine, &Bars::new("validate"))?;
     let mut human = render(&report, args.show_directions);
     // The figure is written first; a failure to write it is reported after
@@ -225,10 +233,17 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
     }
     if suite.is_none() {
         let shape = &args.model.shape;
-        let (n, m) = crate::plan::sizes(shape);
-        let p = args.eval_points.unwrap_or(2 * n - 1);
+        let (plan, (n, m), p) = if let Some(path) = &args.design {
+            let (n, m) = crate::args::design_shape(path)?;
+            let plan = gdshrink::resources::dense_plan(n, m, true, "use a smaller matrix A");
+            (plan, (n, m), 0)
+        } else {
+            let (n, m) = crate::plan::sizes(shape);
+            let p = args.eval_points.unwrap_or(2 * n - 1);
+            (crate::plan::dense(shape, true), (n, m), p)
+        };
         let q_max = args.train.q.values().last().copied().unwrap_or(0);
-        let plan = crate::plan::dense(shape, true).host_f64("A on the evaluation grid", p, m);
+        let plan = plan.host_f64("A on the evaluation grid", p, m);
         let plan = crate::plan::with_solutions(plan, (n + p, m), &args.train.q, 6);
         let plan = crate::plan::gd_iterations(plan, (n, m), 1, q_max);
         crate::plan::check("validate", &plan)?;
@@ -246,7 +261,7 @@ fn run_suite(args: &ValidateArgs, s: Suite, engine: &dyn Engine) -> Result<()> {
             .n(c.n)
             .m(c.m)
             .build()?;
-        let cfg = config_for(args, design, LearningRate::AUTO, c.qs.clone())?;
+        let cfg = config_for(args, design.into(), LearningRate::AUTO, c.qs.clone())?;
         let mut r = validate(&cfg, engine, &Bars::new("validate"))?;
         eprintln!(
             "[{}/{}] {} q<={}: {} ({:.1} s)",

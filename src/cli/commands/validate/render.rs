@@ -18,6 +18,11 @@ fn cell(m: &Measured) -> String {
     )
 }
 
+/// A check that may not exist (no evaluation grid for a user's matrix).
+fn cell_opt(m: Option<&Measured>) -> String {
+    m.map_or_else(|| format!("{:>9} {:>9} {:<4}", "-", "-", ""), cell)
+}
+
 /// log-spaced direction indices 0, 1, 2, 3, 5, 8, … up to r − 1, at most `count`.
 fn shown_directions(r: usize, count: usize) -> Vec<usize> {
     if r == 0 || count == 0 {
@@ -129,7 +134,7 @@ fn checkpoint_lines(o: &mut String, r: &ValidateReport) {
             "{:>8} | {} | {} | {} | {:>9} {:>9} | {:>9} {:>9} | {:>8}",
             c.q,
             cell(&c.engine.f),
-            cell(&c.engine.f_eval),
+            cell_opt(c.engine.f_eval.as_ref()),
             cell(&c.engine.w),
             sci(c.flow_gap.f),
             sci(c.flow_gap.w),
@@ -197,13 +202,11 @@ fn verdict_lines(o: &mut String, r: &ValidateReport) {
     }
 }
 
-fn worst_ratio(r: &ValidateReport, pick: impl Fn(&SpaceErrors) -> Measured) -> f64 {
+fn worst_ratio(r: &ValidateReport, pick: impl Fn(&SpaceErrors) -> Option<Measured>) -> f64 {
     r.checkpoints
         .iter()
-        .map(|c| {
-            let m = pick(&c.engine);
-            m.err / m.tol.rel
-        })
+        .filter_map(|c| pick(&c.engine))
+        .map(|m| m.err / m.tol.rel)
         .fold(0.0, |a, b| if b.is_nan() { f64::NAN } else { a.max(b) })
 }
 
@@ -235,9 +238,9 @@ pub(super) fn render_suite(s: Suite, reports: &[ValidateReport]) -> String {
             "{:<40} {:>8} | {:>9.3} {:>9.3} {:>9.3} | {:>9} {:>9} | {:>10} | {}",
             r.design,
             last.map_or(0, |c| c.q),
-            worst_ratio(r, |s| s.f),
+            worst_ratio(r, |s| Some(s.f)),
             worst_ratio(r, |s| s.f_eval),
-            worst_ratio(r, |s| s.w),
+            worst_ratio(r, |s| Some(s.w)),
             sci(maxe(|c| c.engine.f.err)),
             sci(maxe(|c| c.engine.w.err)),
             sci(last.map_or(f64::NAN, |c| c.flow_gap.f)),

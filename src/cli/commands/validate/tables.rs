@@ -3,7 +3,8 @@
 use gdshrink::output::Table;
 use gdshrink::studies::validate::{CheckpointReport, DirectionRow, SpaceErrors, ValidateReport};
 
-/// One row per checkpoint (`--out` beside the direction table).
+/// One row per checkpoint (`--out` beside the direction table); the
+/// evaluation-grid columns are NaN without a grid (a user's matrix).
 pub(super) fn checkpoint_table(r: &ValidateReport) -> Table {
     let col = |f: &dyn Fn(&CheckpointReport) -> f64| -> Vec<f64> {
         r.checkpoints.iter().map(f).collect()
@@ -13,15 +14,27 @@ pub(super) fn checkpoint_table(r: &ValidateReport) -> Table {
         .with("q", col(&|c| c.q as f64))
         .with("f_err", col(&|c| c.engine.f.err))
         .with("f_tol", col(&|c| c.engine.f.tol.rel))
-        .with("f_eval_err", col(&|c| c.engine.f_eval.err))
-        .with("f_eval_tol", col(&|c| c.engine.f_eval.tol.rel))
+        .with(
+            "f_eval_err",
+            col(&|c| c.engine.f_eval.map_or(f64::NAN, |m| m.err)),
+        )
+        .with(
+            "f_eval_tol",
+            col(&|c| c.engine.f_eval.map_or(f64::NAN, |m| m.tol.rel)),
+        )
         .with("w_err", col(&|c| c.engine.w.err))
         .with("w_tol", col(&|c| c.engine.w.tol.rel))
         .with("cpu_f_err", cpu(|s| s.f.err))
-        .with("cpu_f_eval_err", cpu(|s| s.f_eval.err))
+        .with(
+            "cpu_f_eval_err",
+            cpu(|s| s.f_eval.map_or(f64::NAN, |m| m.err)),
+        )
         .with("cpu_w_err", cpu(|s| s.w.err))
         .with("flow_gap_f", col(&|c| c.flow_gap.f))
-        .with("flow_gap_f_eval", col(&|c| c.flow_gap.f_eval))
+        .with(
+            "flow_gap_f_eval",
+            col(&|c| c.flow_gap.f_eval.unwrap_or(f64::NAN)),
+        )
         .with("flow_gap_w", col(&|c| c.flow_gap.w))
         .with("loss", col(&|c| c.loss))
         .with("loss_exact", col(&|c| c.loss_exact))
@@ -66,8 +79,14 @@ pub(super) fn suite_table(reports: &[ValidateReport]) -> Table {
     t.push("q", col(&|_, _, c| c.q as f64));
     t.push("f_err", col(&|_, _, c| c.engine.f.err));
     t.push("f_tol", col(&|_, _, c| c.engine.f.tol.rel));
-    t.push("f_eval_err", col(&|_, _, c| c.engine.f_eval.err));
-    t.push("f_eval_tol", col(&|_, _, c| c.engine.f_eval.tol.rel));
+    t.push(
+        "f_eval_err",
+        col(&|_, _, c| c.engine.f_eval.map_or(f64::NAN, |m| m.err)),
+    );
+    t.push(
+        "f_eval_tol",
+        col(&|_, _, c| c.engine.f_eval.map_or(f64::NAN, |m| m.tol.rel)),
+    );
     t.push("w_err", col(&|_, _, c| c.engine.w.err));
     t.push("w_tol", col(&|_, _, c| c.engine.w.tol.rel));
     t.push("flow_gap_f", col(&|_, _, c| c.flow_gap.f));

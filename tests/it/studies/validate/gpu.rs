@@ -54,7 +54,7 @@ fn every_strategy_passes_the_f32_model() {
                 let worst = r
                     .checkpoints
                     .iter()
-                    .flat_map(|c| [c.engine.f, c.engine.f_eval, c.engine.w])
+                    .flat_map(|c| [c.engine.f, c.engine.f_eval.unwrap(), c.engine.w])
                     .map(|m| m.err / m.tol.rel)
                     .fold(0.0f64, f64::max);
                 eprintln!("{label}: worst err/tol {worst:.3}");

@@ -4,4 +4,6 @@
 mod golden;
 #[cfg(feature = "gpu")]
 mod gpu;
+#[cfg(feature = "gpu")]
+mod matrix;
 mod tiny_rate;

@@ -41,7 +41,7 @@ fn the_f64_engine_passes_at_a_tiny_learning_rate() {
         // 450 u, far below the 1.5e-10 the subtraction y − r gave.
         assert!(c.engine.f.err < 1e-13, "q = {}: {:e}", c.q, c.engine.f.err);
         assert!(
-            c.engine.f.ok && c.engine.w.ok && c.engine.f_eval.ok,
+            c.engine.f.ok && c.engine.w.ok && c.engine.f_eval.is_some_and(|m| m.ok),
             "q = {}",
             c.q
         );
