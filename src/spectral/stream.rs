@@ -500,6 +500,25 @@ pub struct DesignSpectrum {
     pub route: SpectrumRoute,
 }
 
+/// At most min(N, M) = `r` vectors, and none on the dense `gram` route.
+fn check_vectors(route: SpectrumRoute, vectors: usize, r: usize) -> Result<()> {
+    if vectors > r {
+        return Err(Error::invalid(
+            "vectors",
+            vectors,
+            format!("at most min(N, M) = {r}"),
+        ));
+    }
+    if vectors > 0 && route == SpectrumRoute::Gram {
+        return Err(Error::invalid(
+            "vectors",
+            vectors,
+            "none with the dense 'gram' method (use 'direct', 'tsqr' or 'stream-gram')",
+        ));
+    }
+    Ok(())
+}
+
 /// Singular values of a stored matrix A (a user's design) by `route`:
 /// `direct` (and `auto`) or `gram`; the streamed routes need a network to
 /// generate A from and are refused. The leading `vectors` left singular
@@ -525,20 +544,7 @@ pub fn matrix_spectrum(
         }
         other => other,
     };
-    if vectors > r {
-        return Err(Error::invalid(
-            "vectors",
-            vectors,
-            format!("at most min(N, M) = {r}"),
-        ));
-    }
-    if vectors > 0 && route == SpectrumRoute::Gram {
-        return Err(Error::invalid(
-            "vectors",
-            vectors,
-            "none with the dense 'gram' method (use 'direct', 'tsqr' or 'stream-gram')",
-        ));
-    }
+    check_vectors(route, vectors, r)?;
     let (s, u) = if vectors > 0 {
         let svd = thin_svd(a)?;
         (svd.s, Some(svd.u.as_ref().subcols(0, vectors).to_owned()))
@@ -565,20 +571,7 @@ pub fn design_spectrum(
     let (n, m) = (design.n(), design.m());
     let route = route.resolve(n, m);
     let r = n.min(m);
-    if vectors > r {
-        return Err(Error::invalid(
-            "vectors",
-            vectors,
-            format!("at most min(N, M) = {r}"),
-        ));
-    }
-    if vectors > 0 && route == SpectrumRoute::Gram {
-        return Err(Error::invalid(
-            "vectors",
-            vectors,
-            "none with the dense 'gram' method (use 'direct', 'tsqr' or 'stream-gram')",
-        ));
-    }
+    check_vectors(route, vectors, r)?;
     let (s, u) = match route {
         SpectrumRoute::Direct | SpectrumRoute::Gram | SpectrumRoute::Auto => {
             return matrix_spectrum(design.matrix().as_ref(), route, vectors);
