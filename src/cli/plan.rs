@@ -42,6 +42,22 @@ pub fn dense(shape: &ShapeArgs, svd: bool) -> Plan {
     dense_plan(n, m, svd, "use a smaller --n or --m")
 }
 
+/// The dense f64 work (A and its thin SVD) on `--design FILE.npy` when given
+/// (its shape from the file's header), else on the network of `shape`; with
+/// (N, M).
+pub fn dense_svd(
+    shape: &ShapeArgs,
+    design: Option<&std::path::Path>,
+) -> Result<(Plan, (usize, usize))> {
+    Ok(match design {
+        Some(path) => {
+            let (n, m) = crate::args::design_shape(path)?;
+            (dense_plan(n, m, true, "use a smaller matrix A"), (n, m))
+        }
+        None => (dense(shape, true), sizes(shape)),
+    })
+}
+
 /// Adds the f64 solutions kept per checkpoint: `per_q` vectors of N, M and
 /// r = min(N, M) values for every q of `qs` and every one of `runs`.
 pub fn with_solutions(plan: Plan, (n, m): (usize, usize), qs: &QList, runs: usize) -> Plan {

@@ -104,14 +104,7 @@ pub fn run(args: &ShrinkArgs) -> Result<()> {
     args.output.check()?;
     let shape = &args.model.shape;
     let masks = 2 + args.ridge.len() + args.pca_k.len() + args.kappa.len();
-    let (dense, sizes) = match &args.design {
-        Some(path) => {
-            let (n, m) = crate::args::design_shape(path)?;
-            let p = gdshrink::resources::dense_plan(n, m, true, "use a smaller matrix A");
-            (p, (n, m))
-        }
-        None => (crate::plan::dense(shape, true), crate::plan::sizes(shape)),
-    };
+    let (dense, sizes) = crate::plan::dense_svd(shape, args.design.as_deref())?;
     let plan = crate::plan::with_solutions(dense, sizes, &args.train.q, masks);
     crate::plan::check("shrink", &plan)?;
     let features = match &args.design {

@@ -233,14 +233,12 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
     }
     if suite.is_none() {
         let shape = &args.model.shape;
-        let (plan, (n, m), p) = if let Some(path) = &args.design {
-            let (n, m) = crate::args::design_shape(path)?;
-            let plan = gdshrink::resources::dense_plan(n, m, true, "use a smaller matrix A");
-            (plan, (n, m), 0)
+        let (plan, (n, m)) = crate::plan::dense_svd(shape, args.design.as_deref())?;
+        // No evaluation grid for a user's matrix.
+        let p = if args.design.is_some() {
+            0
         } else {
-            let (n, m) = crate::plan::sizes(shape);
-            let p = args.eval_points.unwrap_or(2 * n - 1);
-            (crate::plan::dense(shape, true), (n, m), p)
+            args.eval_points.unwrap_or(2 * n - 1)
         };
         let q_max = args.train.q.values().last().copied().unwrap_or(0);
         let plan = plan.host_f64("A on the evaluation grid", p, m);
