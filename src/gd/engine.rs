@@ -124,6 +124,11 @@ impl FromStr for Strategy {
     }
 }
 
+/// Device memory the GPU engine's `Auto` strategy may use for stored
+/// matrices (A, K or G) unless told otherwise: 2 GiB (wgpu cannot query the
+/// size of device memory). Sweeps check their device plans against it too.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
+
 /// What an engine is, typed: everything a check or a report needs to know.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineInfo {

@@ -26,7 +26,8 @@ pub use batch::GdBatch;
 pub use checkpoints::{QList, log_spaced, parse_iterations};
 pub use cpu::CpuEngine;
 pub use engine::{
-    Engine, EngineInfo, NoProgress, Operator, Precision, Problem, Progress, Strategy, Summation,
+    DEFAULT_MEMORY_BUDGET, Engine, EngineInfo, NoProgress, Operator, Precision, Problem, Progress,
+    Strategy, Summation,
 };
 pub use rate::{LearningRate, alpha_from_nt, nt_from_alpha};
 pub use trajectory::{Checkpoint, RunStatus, Trajectory, half_sq_residual, rel_error};

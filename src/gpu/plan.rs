@@ -34,7 +34,7 @@ use crate::error::Result;
 use crate::gd::{CHECK_EVERY, GdBatch, Strategy};
 
 /// Default device memory for stored matrices: 2 GiB.
-pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
+pub use crate::gd::DEFAULT_MEMORY_BUDGET;
 
 /// Flop-equivalents of one η evaluation in the cost model.
 pub const ETA_FLOPS: f64 = 16.0;

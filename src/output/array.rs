@@ -110,6 +110,20 @@ pub fn write_npy(path: &Path, shape: &[u64], data: &[f64]) -> Result<()> {
     super::atomic::write_atomic(path, |file| npy_into(file, shape, data))
 }
 
+/// Stages an f64 array with the given shape (C order) as a `.npy` file of
+/// `staged`, renamed into place with the set's other files.
+///
+/// # Errors
+/// [`Error::Io`] naming `path`.
+pub fn stage_npy(
+    staged: &mut super::atomic::Staged,
+    path: &Path,
+    shape: &[u64],
+    data: &[f64],
+) -> Result<()> {
+    staged.add(path, |file| npy_into(file, shape, data))
+}
+
 /// An f64 NPY array into `file`.
 fn npy_into(file: &mut impl std::io::Write, shape: &[u64], data: &[f64]) -> std::io::Result<()> {
     let mut w = npyz::WriteOptions::<f64>::new()

@@ -1,13 +1,15 @@
 //! `gdshrink merge DIR… [--out DIR]`: the union of sweep folders (shards):
 //! rows deduplicated on (run_id, q), rows that disagree flagged, runs of the
-//! plans that no folder produced reported; exit status 3 when anything is
-//! missing or disagrees.
+//! plans that no folder produced reported; the array files the rows name
+//! copied into the output folder; exit status 3 when anything is missing or
+//! disagrees.
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::Args;
 use gdshrink::output::atomic::write_bytes_atomic;
+use gdshrink::studies::sweep::arrays::copy_into;
 use gdshrink::studies::sweep::merge_folders;
 use gdshrink::studies::sweep::results::write_tables;
 
@@ -41,6 +43,8 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let tally = state.tally(&plan);
     let json = serde_json::to_vec_pretty(&plan)?;
     write_bytes_atomic(&out.join("plan.json"), &json)?;
+    // The arrays the rows name, copied before the tables that point at them.
+    let copied = copy_into(&out, &state, &plan)?;
     write_tables(&out, &mut rows)?;
     println!(
         "merged {} folders ({} journals): {} runs in the plans, {} done, {} failed, {} missing; {} rows -> {}",
@@ -53,6 +57,12 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         rows.len(),
         out.join("results.parquet").display()
     );
+    if copied > 0 {
+        println!(
+            "copied {copied} array file(s) into {}",
+            out.join("arrays").display()
+        );
+    }
     for d in &state.disagreements {
         println!("{d}");
     }

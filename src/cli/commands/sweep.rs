@@ -15,9 +15,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use gdshrink::gd::{CpuEngine, Engine};
-use gdshrink::gpu::{GpuContext, GpuEngine};
+use gdshrink::gd::{CpuEngine, Engine, GdBatch, Problem};
+use gdshrink::gpu::{GpuContext, GpuEngine, GpuGdOptions};
 use gdshrink::output::table::TextTable;
+use gdshrink::studies::sweep::plan::{GroupParams, design, q_max_estimate};
 use gdshrink::studies::sweep::results::write_tables;
 use gdshrink::studies::sweep::run::{ProgressState, check_resources, resource_lines};
 use gdshrink::studies::sweep::state::read_plan;
@@ -170,6 +171,15 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     print_plan(&plan, shard);
     check_resources(&plan)?;
     if args.dry_run {
+        // The engine's own plan when a GPU can be opened; the rules above otherwise.
+        if plan.groups.iter().any(|g| g.params.device == "gpu") {
+            match open_gpu(args.adapter.as_deref()) {
+                Ok(ctx) => print_engine_plans(&plan, &ctx)?,
+                Err(e) => println!(
+                    "engine plan: no GPU opened ({e}); device plan from the sweep's rules above"
+                ),
+            }
+        }
         println!("dry run: nothing was run");
         return Ok(());
     }
@@ -204,6 +214,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
     let engines = Engines::new(&plan, args.adapter.as_deref())?;
+    if let Some(ctx) = &engines.ctx {
+        print_engine_plans(&plan, ctx)?;
+    }
     let progress = Reporter::new(args.progress_interval);
     let started = Instant::now();
     let opts = RunOptions { shard, stop: &stop };
@@ -225,10 +238,19 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         p.steps as f64 / elapsed.max(1e-9),
     );
     println!(
-        "results: {} rows in {} and {}",
+        "results: {} rows in {} and {}{}",
         rows.len(),
         dir.join("results.parquet").display(),
-        dir.join("results.csv").display()
+        dir.join("results.csv").display(),
+        if plan.settings.arrays.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; arrays ({}) in {}",
+                plan.settings.arrays.join(", "),
+                dir.join("arrays").display()
+            )
+        }
     );
     if summary.interrupted {
         eprintln!("stopped by a signal after committing; run the same command again to resume");
@@ -306,11 +328,15 @@ fn print_plan(plan: &Plan, shard: (usize, usize)) {
         } else {
             " "
         };
+        let (first, rest) = line.split_once('\n').unwrap_or((line.as_str(), ""));
         println!(
-            "{mark} {line} ({}{})",
+            "{mark} {first} ({}{})",
             g.params.device,
             if speed < 1.0 { ", time /10" } else { "" }
         );
+        if !rest.is_empty() {
+            println!("{rest}");
+        }
     }
     if shard.1 > 1 {
         println!(
@@ -321,6 +347,43 @@ fn print_plan(plan: &Plan, shard: (usize, usize)) {
             plan.groups.len()
         );
     }
+}
+
+/// The GPU engine's own plan of each GPU group (strategy resolved, and why),
+/// for a batch of all the group's runs.
+fn print_engine_plans(plan: &Plan, ctx: &GpuContext) -> Result<()> {
+    let s = &plan.settings;
+    for g in plan.groups.iter().filter(|g| g.params.device == "gpu") {
+        let d = design(&g.params)?;
+        let b = g.runs.len().clamp(1, 4096);
+        let batch = GdBatch {
+            y: vec![vec![0.0; d.n()]; b],
+            alpha: vec![1.0; b],
+            checkpoints: s.q.clone().unwrap_or_else(|| vec![q_max_estimate(s)]),
+            record_w: s.save_w(),
+            eval_points: (s.heldout > 0).then(|| gdshrink::model::grid::midpoint(s.heldout)),
+            w0: None,
+            allow_unstable: s.allow_unstable,
+        };
+        let p = gpu_engine(ctx, &g.params)?.plan(&Problem::from_design(&d), &batch)?;
+        println!(
+            "engine plan {}: {} ({}; A stored: {})",
+            &g.id[..8],
+            p.strategy,
+            p.reason,
+            if p.store_a { "yes" } else { "no" }
+        );
+    }
+    Ok(())
+}
+
+/// The GPU engine of a group: its strategy and memory budget.
+fn gpu_engine<'c>(ctx: &'c GpuContext, params: &GroupParams) -> gdshrink::Result<GpuEngine<'c>> {
+    Ok(GpuEngine::new(ctx).with_options(GpuGdOptions {
+        strategy: params.strategy.parse()?,
+        memory_budget: params.memory_budget,
+        chunk: None,
+    }))
 }
 
 /// Done, failed and pending runs of a folder.
@@ -344,6 +407,25 @@ fn status(dir: &Path) -> Result<()> {
             String::new()
         }
     );
+    let named = gdshrink::studies::sweep::arrays::referenced(&state, &plan);
+    if let Ok(entries) = std::fs::read_dir(dir.join("arrays")) {
+        let files: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| format!("arrays/{}", e.file_name().to_string_lossy()))
+            .filter(|f| f.ends_with(".npy"))
+            .collect();
+        let unnamed = files.iter().filter(|f| !named.contains_key(*f)).count();
+        println!(
+            "arrays: {} files, {} named by committed rows{}",
+            files.len(),
+            files.len() - unnamed,
+            if unnamed > 0 {
+                format!(", {unnamed} from groups stopped before their commit (ignored)")
+            } else {
+                String::new()
+            }
+        );
+    }
     for (id, why) in &t.failed {
         println!("failed {id}: {why}");
     }
@@ -370,11 +452,9 @@ impl Engines {
 }
 
 impl EngineSource for Engines {
-    fn engine(&self, device: &str, strategy: &str) -> gdshrink::Result<Box<dyn Engine + '_>> {
-        match (device, &self.ctx) {
-            ("gpu", Some(ctx)) => Ok(Box::new(
-                GpuEngine::new(ctx).with_strategy(strategy.parse()?),
-            )),
+    fn engine(&self, params: &GroupParams) -> gdshrink::Result<Box<dyn Engine + '_>> {
+        match (params.device.as_str(), &self.ctx) {
+            ("gpu", Some(ctx)) => Ok(Box::new(gpu_engine(ctx, params)?)),
             ("gpu", None) => Err(gdshrink::Error::invalid(
                 "device",
                 "gpu",

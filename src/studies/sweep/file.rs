@@ -17,6 +17,8 @@
 //! [metrics]
 //! heldout = 97                  # PSNR on 97 midpoints the network never saw
 //! closed_form = true            # relative error against the closed form
+//! [output]
+//! arrays = ["f", "w"]           # f_q (N) and w_q (M) of every (run, q) as NPY, one file per group
 //! ```
 
 use std::fmt;
@@ -50,13 +52,16 @@ pub enum Key {
     Strategy,
     /// cpu or gpu.
     Device,
+    /// Device memory for stored matrices (GPU groups).
+    MemoryBudget,
 }
 
 impl Key {
     /// Every key, in the order runs are listed (outermost first).
-    pub const ALL: [Key; 10] = [
+    pub const ALL: [Key; 11] = [
         Key::Device,
         Key::Strategy,
+        Key::MemoryBudget,
         Key::Activation,
         Key::N,
         Key::M,
@@ -81,6 +86,7 @@ impl Key {
             Key::Signal => "signal",
             Key::Strategy => "strategy",
             Key::Device => "device",
+            Key::MemoryBudget => "memory_budget",
         }
     }
 
@@ -169,6 +175,9 @@ pub struct SweepSpec {
     pub checkpoints: CheckpointsSpec,
     /// Measurements.
     pub metrics: Metrics,
+    /// Arrays saved per (run, checkpoint) (`[output] arrays`: `f`, `w`), as
+    /// written; empty: none.
+    pub arrays: Vec<Token>,
     /// Read α numbers in the neural-tangents convention (α = η/N).
     pub nt: bool,
     /// Run α ≥ 2/s_max² (the divergence is then recorded).
@@ -202,6 +211,7 @@ struct RawFixed {
     signal: Option<One>,
     strategy: Option<One>,
     device: Option<One>,
+    memory_budget: Option<One>,
     nt: Option<bool>,
     allow_unstable: Option<bool>,
 }
@@ -219,6 +229,7 @@ struct RawAxes {
     signal: Option<List>,
     strategy: Option<List>,
     device: Option<List>,
+    memory_budget: Option<List>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,6 +246,12 @@ struct RawMetrics {
     closed_form: Option<bool>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    arrays: Option<List>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -247,6 +264,8 @@ struct RawFile {
     checkpoints: Option<RawCheckpoints>,
     #[serde(default)]
     metrics: RawMetrics,
+    #[serde(default)]
+    output: RawOutput,
 }
 
 /// Line (1-based) of a byte offset.
@@ -293,7 +312,7 @@ fn tokens(src: &str, list: &List, table: &'static str, key: &str) -> Result<Vec<
 }
 
 impl RawFixed {
-    fn entries(&self) -> [(Key, Option<&One>); 10] {
+    fn entries(&self) -> [(Key, Option<&One>); 11] {
         [
             (Key::Activation, self.activation.as_ref()),
             (Key::Sigma, self.sigma.as_ref()),
@@ -305,12 +324,13 @@ impl RawFixed {
             (Key::Signal, self.signal.as_ref()),
             (Key::Strategy, self.strategy.as_ref()),
             (Key::Device, self.device.as_ref()),
+            (Key::MemoryBudget, self.memory_budget.as_ref()),
         ]
     }
 }
 
 impl RawAxes {
-    fn entries(&self) -> [(Key, Option<&List>); 10] {
+    fn entries(&self) -> [(Key, Option<&List>); 11] {
         [
             (Key::Activation, self.activation.as_ref()),
             (Key::Sigma, self.sigma.as_ref()),
@@ -322,6 +342,7 @@ impl RawAxes {
             (Key::Signal, self.signal.as_ref()),
             (Key::Strategy, self.strategy.as_ref()),
             (Key::Device, self.device.as_ref()),
+            (Key::MemoryBudget, self.memory_budget.as_ref()),
         ]
     }
 }
@@ -376,6 +397,10 @@ impl SweepSpec {
             axes.push(zip_axis(src, z)?);
         }
         let checkpoints = checkpoints(src, raw.checkpoints)?;
+        let arrays = match &raw.output.arrays {
+            Some(list) => tokens(src, list, "output", "arrays")?,
+            None => Vec::new(),
+        };
         let spec = SweepSpec {
             fixed,
             axes,
@@ -384,6 +409,7 @@ impl SweepSpec {
                 heldout: raw.metrics.heldout.unwrap_or(0),
                 closed_form: raw.metrics.closed_form.unwrap_or(false),
             },
+            arrays,
             nt: raw.fixed.nt.unwrap_or(false),
             allow_unstable: raw.fixed.allow_unstable.unwrap_or(false),
             base: base.to_path_buf(),
@@ -420,7 +446,9 @@ impl SweepSpec {
 
     /// Applies command-line overrides: `key=v1,v2` sets (or replaces) the
     /// axis `key`, `key+=v` adds values to it (a fixed value becomes the
-    /// first value of the axis); `q=…` and `k=…` replace the checkpoints.
+    /// first value of the axis); `q=…` and `k=…` replace the checkpoints;
+    /// `arrays=f,w` sets the saved arrays (`arrays=none`: none), `arrays+=w`
+    /// adds to them.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming the override.
@@ -466,11 +494,21 @@ impl SweepSpec {
                 self.checkpoints = CheckpointsSpec::K(toks);
                 return Ok(());
             }
+            "arrays" => {
+                if !extend {
+                    self.arrays.clear();
+                }
+                self.arrays.extend(
+                    toks.into_iter()
+                        .filter(|t| !t.text.eq_ignore_ascii_case("none")),
+                );
+                return Ok(());
+            }
             _ => {}
         }
         let key = Key::from_name(name).ok_or_else(|| {
             bad(format!(
-                "a key among {}, or q=/k= for the checkpoints",
+                "a key among {}, q=/k= for the checkpoints, or arrays= for the saved arrays",
                 Key::ALL.map(Key::name).join(", ")
             ))
         })?;

@@ -144,6 +144,12 @@ pub struct GroupParams {
     pub device: String,
     /// GPU strategy (`primal` on the CPU, whose engine has only that one).
     pub strategy: String,
+    /// Device memory for stored matrices (A, K or G), bytes, when given for a
+    /// GPU group (`None`: the engine's default, [`crate::gd::DEFAULT_MEMORY_BUDGET`];
+    /// always `None` on the CPU). Left out of the id when `None`, so plans
+    /// without it keep their ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_budget: Option<u64>,
 }
 
 /// One run: a target and a rate on a group's A.
@@ -190,6 +196,33 @@ pub struct Settings {
     pub closed_form: bool,
     /// Run α ≥ 2/s_max².
     pub allow_unstable: bool,
+    /// Arrays saved per (run, checkpoint): `f` (f_q at the N samples) and/or
+    /// `w` (w_q, M weights), in that order; empty: none. Left out of the
+    /// settings id when empty, so plans without arrays keep their ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arrays: Vec<String>,
+}
+
+impl Settings {
+    /// f_q is saved.
+    #[must_use]
+    pub fn save_f(&self) -> bool {
+        self.arrays.iter().any(|a| a == "f")
+    }
+
+    /// w_q is saved.
+    #[must_use]
+    pub fn save_w(&self) -> bool {
+        self.arrays.iter().any(|a| a == "w")
+    }
+
+    /// Checkpoints per run: the q list, or at most one per K.
+    #[must_use]
+    pub fn checkpoints_per_run(&self) -> usize {
+        self.q
+            .as_ref()
+            .map_or_else(|| self.k.as_ref().map_or(1, Vec::len), Vec::len)
+    }
 }
 
 /// The resolved sweep (`plan.json` in the output folder).
@@ -313,13 +346,53 @@ fn settings(spec: &SweepSpec) -> Result<Settings> {
             (None, Some(ks))
         }
     };
+    let mut arrays: Vec<String> = Vec::new();
+    for t in &spec.arrays {
+        match t.text.trim().to_ascii_lowercase().as_str() {
+            a @ ("f" | "w") => arrays.push(a.to_string()),
+            _ => {
+                return Err(t.error(
+                    "arrays",
+                    "f (f_q at the N samples) or w (w_q, the M weights)",
+                ));
+            }
+        }
+    }
+    arrays.sort_unstable();
+    arrays.dedup();
     Ok(Settings {
         q,
         k,
         heldout: spec.metrics.heldout,
         closed_form: spec.metrics.closed_form,
         allow_unstable: spec.allow_unstable,
+        arrays,
     })
+}
+
+/// A byte count: a whole number of bytes, or a number with a unit (`KiB`,
+/// `MiB`, `GiB`, `TiB` = powers of 1024; `KB`, `MB`, `GB`, `TB` = powers of
+/// 1000; `B`), spaces allowed: `4096`, `64MiB`, `1.5 GiB`. At least 1 byte.
+#[must_use]
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0_f64.powi(4),
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        _ => return None,
+    };
+    let v = num.trim().parse::<f64>().ok()? * scale;
+    // Below 2^63: a budget larger than any device is still a number.
+    (v.is_finite() && v >= 1.0 && v < 9.2e18).then(|| v.round() as u64)
 }
 
 /// Parses tokens once each (files are hashed once).
@@ -453,6 +526,7 @@ impl<'a> Resolver<'a> {
         } else {
             strategy.to_string()
         };
+        let memory_budget = memory_budget(c.get(&Key::MemoryBudget), &device)?;
         // Lays out the points (cheap) so that a bad N, M or grid fails now.
         DesignSpec {
             activation,
@@ -482,6 +556,7 @@ impl<'a> Resolver<'a> {
                 bias_grid_content: bias_content,
                 device,
                 strategy,
+                memory_budget,
             },
             sigma_rule,
         ))
@@ -529,6 +604,26 @@ impl<'a> Resolver<'a> {
         self.signals.insert(t.text.clone(), s.clone());
         Ok(s)
     }
+}
+
+/// The memory budget of a group: checked wherever given, kept for GPU groups
+/// only (a CPU group has no device memory); `default` is the engine's.
+fn memory_budget(t: Option<&Token>, device: &str) -> Result<Option<u64>> {
+    let Some(t) = t else {
+        return Ok(None);
+    };
+    let text = t.text.trim().to_ascii_lowercase();
+    let v = if text == "default" {
+        None
+    } else {
+        Some(parse_bytes(&text).ok_or_else(|| {
+            t.error(
+                "memory_budget",
+                "a number of bytes >= 1 with an optional unit (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB), or 'default' (2 GiB)",
+            )
+        })?)
+    };
+    Ok(if device == "gpu" { v } else { None })
 }
 
 /// `auto`, `C/s_max^2`, `nt:ETA`, or a number (read as η/N when `nt`).
@@ -605,19 +700,29 @@ pub fn group_cost(s: &Settings, g: &Group) -> f64 {
     16.0 * nm + 100.0 * nm + svd + 4.0 * nm * g.runs.len() as f64 * q_max_estimate(s) as f64
 }
 
-/// Host bytes of a group: A (f64) and, with the closed form, the thin SVD;
-/// plus per run the recorded checkpoints (f at N samples and held-out points).
+/// Host bytes of a group: A (f64) when the host builds it
+/// ([`super::device::host_needs_a`]) and, with the closed form or q(K), the
+/// thin SVD; plus per run the recorded checkpoints (f at N samples and
+/// held-out points, w when saved) and the saved arrays' copies.
 #[must_use]
 pub fn group_bytes(s: &Settings, g: &Group, runs: usize) -> (f64, f64) {
     let (n, m) = (g.params.n as f64, g.params.m as f64);
-    let mut shared = n * m * 8.0;
+    let mut shared = 0.0;
+    if super::device::host_needs_a(s, g) {
+        shared += n * m * 8.0;
+    }
     if s.closed_form || s.k.is_some() {
         shared += (n * n.min(m) + m * n.min(m) + n.min(m)) * 8.0 + n * m * 8.0;
     }
-    let cps =
-        s.q.as_ref()
-            .map_or_else(|| s.k.as_ref().map_or(1, Vec::len), Vec::len) as f64;
-    let per_run = (cps * (n + s.heldout as f64) + 4.0 * (n + m)) * 8.0;
+    let cps = s.checkpoints_per_run() as f64;
+    let mut per_cp = n + s.heldout as f64;
+    if s.save_f() {
+        per_cp += n;
+    }
+    if s.save_w() {
+        per_cp += 2.0 * m;
+    }
+    let per_run = (cps * per_cp + 4.0 * (n + m)) * 8.0;
     (shared, per_run * runs as f64)
 }
 

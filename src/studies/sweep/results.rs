@@ -6,7 +6,8 @@
 //! read back as floats); other numbers in the shortest form that reads back
 //! exactly. Columns ending in `_s` are timings (seconds): they differ from
 //! one run of the same sweep to the next; every other column is a function
-//! of the inputs.
+//! of the inputs. `f_file`, `w_file` and `array_row` locate the saved arrays
+//! ([`super::arrays`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -67,6 +68,10 @@ pub struct Row {
     pub device: String,
     /// Strategy as asked.
     pub strategy: String,
+    /// Device memory budget for stored matrices, bytes (GPU: as given or
+    /// the default; 0 on the CPU).
+    #[serde(default)]
+    pub memory_budget: i64,
     /// The engine that ran (strategy resolved).
     pub engine: String,
     /// Iteration count.
@@ -95,6 +100,20 @@ pub struct Row {
     /// Seconds of gradient descent for the batch the run was in.
     #[serde(with = "bits")]
     pub gd_s: f64,
+    /// NPY file holding f_q of this row (relative to the sweep folder;
+    /// empty when not saved); see [`super::arrays`].
+    #[serde(default)]
+    pub f_file: String,
+    /// NPY file holding w_q of this row (empty when not saved).
+    #[serde(default)]
+    pub w_file: String,
+    /// Row of `f_file`/`w_file` holding this (run, q); −1 when not saved.
+    #[serde(default = "no_row")]
+    pub array_row: i64,
+}
+
+fn no_row() -> i64 {
+    -1
 }
 
 /// A column of the table.
@@ -123,8 +142,8 @@ pub fn columns(rows: &[Row]) -> Vec<(&'static str, Column)> {
     columns!(rows;
         s run_id, s group_id, s activation, f sigma, s sigma_rule, i n, i m, s grid,
         s bias_grid, s signal, s alpha_rule, f alpha, f s_max, s device, s strategy,
-        s engine, i q, i k, s status, s error, f loss, f loss_rel, f psnr_db,
-        f rel_err_closed_form, f build_s, f gd_s,
+        i memory_budget, s engine, i q, i k, s status, s error, f loss, f loss_rel, f psnr_db,
+        f rel_err_closed_form, f build_s, f gd_s, s f_file, s w_file, i array_row,
     )
 }
 
@@ -134,13 +153,25 @@ pub fn is_timing(column: &str) -> bool {
     column.ends_with("_s")
 }
 
+/// True for the columns that locate saved arrays (`f_file`, `w_file`,
+/// `array_row`): where a result is, not what it is (the same run committed
+/// with other runs of its group is in another file).
+#[must_use]
+pub fn is_location(column: &str) -> bool {
+    matches!(column, "f_file" | "w_file" | "array_row")
+}
+
 impl Row {
-    /// The row without its timings, for comparisons (floats by bits).
+    /// The row without its timings and array locations, for comparisons
+    /// (floats by bits).
     #[must_use]
     pub fn same_result(&self, other: &Row) -> bool {
         let strip = |r: &Row| Row {
             build_s: 0.0,
             gd_s: 0.0,
+            f_file: String::new(),
+            w_file: String::new(),
+            array_row: -1,
             ..r.clone()
         };
         let (a, b) = (strip(self), strip(other));

@@ -5,20 +5,26 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use super::arrays::{self, GroupArrays};
+use super::device::{check_device, device_line, device_need, host_needs_a};
 use super::journal::{JournalWriter, Record, writer_id};
-use super::plan::{self, Group, Plan, Run, Settings, group_bytes, shard_groups};
+use super::plan::{self, Group, GroupParams, Plan, Run, Settings, group_bytes, shard_groups};
 use super::results::Row;
 use super::state::FolderState;
 use crate::error::{Error, Result};
 use crate::gd::{Engine, GdBatch, NoProgress, Problem, RunStatus, Trajectory, rel_error};
 use crate::model::grid::midpoint;
 use crate::resources::{available_host_bytes, ensure_host_fits, format_bytes};
-use crate::spectral::{gd_exact_masks, largest_singular_value, q_of_k, shrink, thin_svd};
+use crate::spectral::{
+    gd_exact_masks, largest_singular_value, largest_singular_value_of_design, q_of_k, shrink,
+    thin_svd,
+};
 
-/// Engines by device and strategy (the binary opens the GPU).
+/// Engines for the groups (the binary opens the GPU).
 pub trait EngineSource {
-    /// The engine for `device` (`cpu`/`gpu`) and `strategy`.
-    fn engine(&self, device: &str, strategy: &str) -> Result<Box<dyn Engine + '_>>;
+    /// The engine for a group's `device` (`cpu`/`gpu`), `strategy` and
+    /// `memory_budget`.
+    fn engine(&self, params: &GroupParams) -> Result<Box<dyn Engine + '_>>;
 }
 
 /// Where a sweep stands, after each group.
@@ -73,31 +79,33 @@ pub struct SweepSummary {
 }
 
 /// Refuses, before launch, a group whose A (and SVD) cannot fit in host
-/// memory, with both numbers.
+/// memory, or whose explicit GPU strategy cannot fit its device memory
+/// budget ([`super::device::check_device`]), with both numbers.
 ///
 /// # Errors
-/// [`Error::TooLarge`].
+/// [`Error::TooLarge`] (host), [`Error::InvalidParameter`] (device).
 pub fn check_resources(plan: &Plan) -> Result<()> {
+    let s = &plan.settings;
     for g in &plan.groups {
-        let (shared, per_run) = group_bytes(&plan.settings, g, 1);
+        let (shared, per_run) = group_bytes(s, g, 1);
+        let what = match (host_needs_a(s, g), s.closed_form || s.k.is_some()) {
+            (true, true) => "A in f64 and its SVD",
+            (true, false) => "A in f64",
+            (false, _) => "no A on the host: matrix-free s_max",
+        };
         ensure_host_fits(
             &format!(
-                "group {} ({} N = {} M = {}: A in f64{})",
+                "group {} ({} N = {} M = {}: {what}, and one run's checkpoints)",
                 &g.id[..8],
                 g.params.activation,
                 g.params.n,
                 g.params.m,
-                if plan.settings.closed_form || plan.settings.k.is_some() {
-                    " and its SVD"
-                } else {
-                    ""
-                }
             ),
             shared + per_run,
-            "lower n or m in the sweep file, or drop closed_form / k",
+            "lower n or m in the sweep file, or drop closed_form / k / arrays",
         )?;
     }
-    Ok(())
+    check_device(s, &plan.groups)
 }
 
 /// Runs the groups of shard `opts.shard` of `plan` in `dir` (prepared with
@@ -147,11 +155,15 @@ pub fn run_sweep(
             break;
         }
         let outcome = engines
-            .engine(&g.params.device, &g.params.strategy)
+            .engine(&g.params)
             .and_then(|e| run_group(&plan.settings, g, &runs, e.as_ref()));
         let ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
         match outcome {
-            Ok((rows, steps)) => {
+            Ok(GroupOutcome {
+                rows,
+                steps,
+                arrays,
+            }) => {
                 let failed: std::collections::BTreeSet<&str> = rows
                     .iter()
                     .filter(|r| r.status != "ok")
@@ -170,6 +182,10 @@ pub fn run_sweep(
                     }
                 }
                 p.steps += steps;
+                // Whole files first: a committed row always names a complete file.
+                if let Some(a) = &arrays {
+                    a.write(dir)?;
+                }
                 journal.commit_group(&g.id, ids, rows)?;
             }
             Err(e) => {
@@ -225,6 +241,11 @@ impl GroupRun<'_> {
             s_max: self.s_max,
             device: p.device.clone(),
             strategy: p.strategy.clone(),
+            memory_budget: if p.device == "gpu" {
+                p.memory_budget.unwrap_or(crate::gd::DEFAULT_MEMORY_BUDGET) as i64
+            } else {
+                0
+            },
             engine: engine.to_string(),
             q: self.qs[i] as i64,
             k: self.ks[i],
@@ -236,6 +257,9 @@ impl GroupRun<'_> {
             rel_err_closed_form: f64::NAN,
             build_s: self.build_s,
             gd_s: f64::NAN,
+            f_file: String::new(),
+            w_file: String::new(),
+            array_row: -1,
         }
     }
 
@@ -286,43 +310,30 @@ fn checkpoints(
     Ok(pairs.into_iter().unzip())
 }
 
-/// Runs the pending runs of one group; returns the rows and the steps done.
-fn run_group(
+/// What one group produced: its rows, the steps done, and its arrays.
+struct GroupOutcome {
+    rows: Vec<Row>,
+    steps: u64,
+    arrays: Option<GroupArrays>,
+}
+
+/// A run ready for the engine: (run, y, α).
+type Ready<'r> = (&'r Run, Vec<f64>, f64);
+
+/// Targets and rates of the runs; a run that cannot start (an unreadable
+/// signal, an unstable rate) gets failed rows instead.
+fn prepare_runs<'r>(
     s: &Settings,
-    g: &Group,
-    runs: &[&Run],
-    engine: &dyn Engine,
-) -> Result<(Vec<Row>, u64)> {
-    let t0 = Instant::now();
-    let design = plan::design(&g.params)?;
-    let (n, m) = (design.n(), design.m());
-    let (shared, per_run) = group_bytes(s, g, 1);
-    ensure_host_fits(
-        &format!("group {} (A, {n} x {m})", &g.id[..8]),
-        shared + per_run,
-        "lower n or m",
-    )?;
-    let a = design.matrix();
-    let s_max = largest_singular_value(a.as_ref())?;
-    let svd = if s.closed_form || s.k.is_some() {
-        Some(thin_svd(a.as_ref())?)
-    } else {
-        None
-    };
-    let (qs, ks) = checkpoints(s, svd.as_ref().map(|v| v.s.as_slice()), n, m)?;
-    let heldout = (s.heldout > 0).then(|| midpoint(s.heldout));
-    let gr = GroupRun {
-        g,
-        s_max,
-        qs,
-        ks,
-        build_s: t0.elapsed().as_secs_f64(),
-    };
-    let mut rows = Vec::new();
-    let mut ready: Vec<(&Run, Vec<f64>, f64)> = Vec::new();
+    gr: &GroupRun<'_>,
+    runs: &[&'r Run],
+    x: &[f64],
+    rows: &mut Vec<Row>,
+) -> Vec<Ready<'r>> {
+    let (s_max, n) = (gr.s_max, x.len());
+    let mut ready = Vec::new();
     for &r in runs {
         let alpha = r.alpha.value(s_max, n);
-        let prepared = r.signal.values(design.x()).and_then(|y| {
+        let prepared = r.signal.values(x).and_then(|y| {
             let a = r.alpha.resolve(s_max, n)?;
             if !s.allow_unstable && a * s_max * s_max >= 2.0 {
                 return Err(Error::UnstableLearningRate {
@@ -339,6 +350,44 @@ fn run_group(
             Err(e) => rows.extend(gr.failed_rows(r, alpha, &e.to_string())),
         }
     }
+    ready
+}
+
+/// Runs the pending runs of one group; returns the rows, the steps done and
+/// the arrays (when asked). The host builds the dense A only when
+/// [`host_needs_a`]; otherwise s_max is computed matrix-free.
+fn run_group(s: &Settings, g: &Group, runs: &[&Run], engine: &dyn Engine) -> Result<GroupOutcome> {
+    let t0 = Instant::now();
+    let design = plan::design(&g.params)?;
+    let (n, m) = (design.n(), design.m());
+    let (shared, per_run) = group_bytes(s, g, 1);
+    ensure_host_fits(
+        &format!("group {} (A, {n} x {m})", &g.id[..8]),
+        shared + per_run,
+        "lower n or m",
+    )?;
+    let a = host_needs_a(s, g).then(|| design.matrix());
+    let s_max = match &a {
+        Some(a) => largest_singular_value(a.as_ref())?,
+        None => largest_singular_value_of_design(&design)?,
+    };
+    let svd = match (&a, s.closed_form || s.k.is_some()) {
+        (Some(a), true) => Some(thin_svd(a.as_ref())?),
+        _ => None,
+    };
+    let (qs, ks) = checkpoints(s, svd.as_ref().map(|v| v.s.as_slice()), n, m)?;
+    let heldout = (s.heldout > 0).then(|| midpoint(s.heldout));
+    let gr = GroupRun {
+        g,
+        s_max,
+        qs,
+        ks,
+        build_s: t0.elapsed().as_secs_f64(),
+    };
+    let mut rows = Vec::new();
+    let ready = prepare_runs(s, &gr, runs, design.x(), &mut rows);
+    let ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+    let mut arrays = GroupArrays::new(s, g, &ids);
     // B from memory: half of what is available after A, at least 1.
     let avail = available_host_bytes().map_or(f64::INFINITY, |v| v as f64);
     let b = ((avail * 0.5 - shared) / per_run)
@@ -350,13 +399,20 @@ fn run_group(
             y: chunk.iter().map(|c| c.1.clone()).collect(),
             alpha: chunk.iter().map(|c| c.2).collect(),
             checkpoints: gr.qs.clone(),
-            record_w: false,
+            record_w: s.save_w(),
             eval_points: heldout.clone(),
             w0: None,
             allow_unstable: s.allow_unstable,
         };
         let mut problem = Problem::from_design(&design).with_s_max(s_max);
         if engine.needs_host_matrix() {
+            let Some(a) = &a else {
+                return Err(Error::invalid(
+                    "engine",
+                    "an engine that needs the host's A",
+                    "the GPU engine for a group planned without A on the host",
+                ));
+            };
             problem = problem.with_matrix(a.as_ref());
         }
         let t = Instant::now();
@@ -375,15 +431,43 @@ fn run_group(
                 None => None,
             };
             let target = heldout.as_ref().and_then(|p| run.signal.heldout(p));
-            rows.extend(metric_rows(
+            let mut mine = metric_rows(
                 &gr,
                 (&traj, bi, gd_s),
                 (run, y, *alpha),
                 (closed.as_deref(), target.as_deref()),
-            ));
+            );
+            if let Some(arr) = &mut arrays {
+                save_arrays(arr, &traj, bi, &mut mine);
+            }
+            rows.extend(mine);
         }
     }
-    Ok((rows, steps))
+    Ok(GroupOutcome {
+        rows,
+        steps,
+        arrays,
+    })
+}
+
+/// Appends run `bi`'s f_q and w_q at every checkpoint of its rows to the
+/// group's arrays, and points the rows at them.
+fn save_arrays(arr: &mut GroupArrays, traj: &Trajectory, bi: usize, rows: &mut [Row]) {
+    let (f_file, w_file) = (
+        arr.f.as_ref().map_or_else(String::new, |_| arr.file("f")),
+        arr.w.as_ref().map_or_else(String::new, |_| arr.file("w")),
+    );
+    for row in rows {
+        let cp = u64::try_from(row.q).ok().and_then(|q| traj.at(q));
+        let f = cp.and_then(|c| c.f.get(bi)).map(Vec::as_slice);
+        let w = cp
+            .and_then(|c| c.w.as_ref())
+            .and_then(|w| w.get(bi))
+            .map(Vec::as_slice);
+        row.array_row = arr.push(f, w) as i64;
+        row.f_file.clone_from(&f_file);
+        row.w_file.clone_from(&w_file);
+    }
 }
 
 fn status_of(s: Option<&RunStatus>) -> (String, String) {
@@ -456,23 +540,40 @@ fn metric_rows(
         .collect()
 }
 
-/// One line per resource figure of a plan: memory per group and the
-/// estimated time at `flops_per_s`.
+/// One line per resource figure of a plan: host memory per group (A only
+/// when the host builds it), disk for saved arrays, the estimated time at
+/// `flops_per_s`, and for GPU groups the device plan ([`super::device::device_line`]).
 #[must_use]
 pub fn resource_lines(plan: &Plan, flops_per_s: f64) -> Vec<String> {
+    let s = &plan.settings;
     plan.groups
         .iter()
         .map(|g| {
-            let (shared, runs) = group_bytes(&plan.settings, g, g.runs.len());
-            format!(
-                "{}  {} runs  memory {} (A {} + runs {})  est. {:.2} s",
+            let (shared, runs) = group_bytes(s, g, g.runs.len());
+            let disk = arrays::disk_bytes(s, g);
+            let a = if host_needs_a(s, g) {
+                format!("A {}", format_bytes(shared))
+            } else {
+                "no A on the host".to_string()
+            };
+            let mut line = format!(
+                "{}  {} runs  memory {} ({a} + runs {}){}  est. {:.2} s",
                 &g.id[..8],
                 g.runs.len(),
                 format_bytes(shared + runs),
-                format_bytes(shared),
                 format_bytes(runs),
-                plan::group_cost(&plan.settings, g) / flops_per_s
-            )
+                if disk > 0.0 {
+                    format!("  arrays {} on disk", format_bytes(disk))
+                } else {
+                    String::new()
+                },
+                plan::group_cost(s, g) / flops_per_s
+            );
+            if let Some(need) = device_need(s, g) {
+                line.push_str("\n      ");
+                line.push_str(&device_line(&need));
+            }
+            line
         })
         .collect()
 }

@@ -28,7 +28,7 @@ pub fn read_plan(dir: &Path) -> Result<Option<Plan>> {
 
 /// Makes `dir` the folder of `plan`: refuses a folder whose plan has other
 /// settings (that would change committed runs) unless `restart`, which moves
-/// the old plan and journals into `discarded-<ns>/`; then writes `plan.json`
+/// the old plan, journals, tables and arrays into `discarded-<ns>/`; then writes `plan.json`
 /// and `sweep.toml` (`spec_text`) whole.
 ///
 /// # Errors
@@ -63,6 +63,7 @@ pub fn prepare_folder(dir: &Path, plan: &Plan, spec_text: &str, restart: bool) -
             "sweep.toml",
             "results.parquet",
             "results.csv",
+            "arrays",
         ] {
             let from = dir.join(name);
             if from.exists() {
@@ -87,8 +88,8 @@ fn settings_line(p: &Plan) -> String {
         (None, None) => "-".into(),
     };
     format!(
-        "[{cps}, heldout = {}, closed_form = {}, allow_unstable = {}]",
-        s.heldout, s.closed_form, s.allow_unstable
+        "[{cps}, heldout = {}, closed_form = {}, allow_unstable = {}, arrays = {:?}]",
+        s.heldout, s.closed_form, s.allow_unstable, s.arrays
     )
 }
 

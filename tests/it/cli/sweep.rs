@@ -2,10 +2,14 @@
 //! with SIGKILL at seeded random moments and resumed gives exactly the rows
 //! of an uninterrupted run; 4 shards and a merge give the same rows; an
 //! extended sweep computes only the new runs; a changed plan is refused.
+//! The saved arrays (f_q, w_q) of every (run, q) are compared bit for bit in
+//! the same way; a GPU group too large for its memory budget runs
+//! matrix-free under `auto` and is refused under an explicit `primal`.
 //! Rows are compared as CSV text, sorted by (run_id, q), without the timing
 //! columns (`*_s`); floats are written in their shortest exact form, so
 //! equal text is equal bits.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,6 +33,8 @@ q = "log:1:400:5"
 [metrics]
 heldout = 31
 closed_form = true
+[output]
+arrays = ["f", "w"]
 "#;
 
 fn sweep_file(dir: &Path) -> PathBuf {
@@ -56,6 +62,35 @@ fn rows(dir: &Path) -> Vec<String> {
         })
         .collect();
     out.sort();
+    out
+}
+
+/// The saved f_q and w_q of every (run_id, q) of a folder, as bits, found
+/// through the `f_file`, `w_file` and `array_row` columns of results.csv.
+fn arrays(dir: &Path) -> BTreeMap<(String, String), Vec<u64>> {
+    let text = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (run, q, ff, wf, row) = (
+        at("run_id"),
+        at("q"),
+        at("f_file"),
+        at("w_file"),
+        at("array_row"),
+    );
+    let mut out = BTreeMap::new();
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        let r: usize = f[row].parse().expect("a saved row");
+        let mut bits = Vec::new();
+        for file in [f[ff], f[wf]] {
+            let (shape, data) = gdshrink::output::array::read_npy(&dir.join(file)).unwrap();
+            let len = shape[1] as usize;
+            bits.extend(data[r * len..(r + 1) * len].iter().map(|v| v.to_bits()));
+        }
+        out.insert((f[run].to_string(), f[q].to_string()), bits);
+    }
     out
 }
 
@@ -113,6 +148,12 @@ fn killed_and_resumed_equals_uninterrupted() {
         want,
         "resumed rows differ from the uninterrupted run"
     );
+    let base = arrays(&tmp.path().join("base"));
+    assert_eq!(base.len(), 24 * 5);
+    assert!(
+        arrays(&out) == base,
+        "resumed arrays differ from the uninterrupted run"
+    );
     let st = ok(&["sweep", "status", s(&out)]);
     assert!(
         st.contains("24 done, 0 failed, 0 pending"),
@@ -162,7 +203,12 @@ fn four_shards_and_a_merge_equal_one_run() {
     args.extend(["--out", s(&merged)]);
     let stdout = ok(&args);
     assert!(stdout.contains("24 done, 0 failed, 0 missing"), "{stdout}");
+    assert!(stdout.contains("copied 12 array file(s)"), "{stdout}");
     assert_eq!(rows(&merged), want);
+    assert!(
+        arrays(&merged) == arrays(&tmp.path().join("base")),
+        "merged arrays differ"
+    );
     // A shard rerun (requeue) computes nothing.
     let again = ok(&["sweep", s(&file), "--shard", "2/4", "--out", s(&shards[1])]);
     assert_eq!(summary(&again, "computed"), 0);
@@ -233,6 +279,7 @@ fn dry_run_status_and_failed_runs() {
             s(&file),
             "alpha=auto,3/s_max^2",
             "m=40",
+            "arrays=none",
             "--out",
             s(&out),
         ])
@@ -244,6 +291,7 @@ fn dry_run_status_and_failed_runs() {
         "{}",
         String::from_utf8_lossy(&res.stderr)
     );
+    assert!(!out.join("arrays").exists(), "no arrays unless asked");
     let st = ok(&["sweep", "status", s(&out)]);
     assert!(st.contains("4 done, 4 failed, 0 pending"), "{st}");
     assert!(st.contains("unstable"), "{st}");
@@ -321,4 +369,58 @@ fn shard_auto_reads_slurm_and_kubernetes() {
     assert!(
         !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("SLURM_ARRAY_TASK_ID")
     );
+}
+
+/// A GPU group whose A (4·48·64 = 12 KiB) exceeds a 4 KiB budget: the plan
+/// shows it, `auto` runs it matrix-free (the engine's plan says so), and an
+/// explicit `primal` is refused before launch with needed vs available.
+#[test]
+fn gpu_group_over_its_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("g.toml");
+    std::fs::write(
+        &file,
+        "[fixed]\nn = 48\nm = 64\ndevice = \"gpu\"\nmemory_budget = \"4KiB\"\n[axes]\nsignal = [\"blocks\", \"doppler\"]\n[checkpoints]\nq = [1, 10, 100, 1000]\n[output]\narrays = [\"f\"]\n",
+    )
+    .unwrap();
+    let dry = ok(&["sweep", s(&file), "--dry-run"]);
+    for w in [
+        "memory 13.0 KiB (no A on the host + runs 13.0 KiB)",
+        "arrays 3.0 KiB on disk",
+        "device: A 12.0 KiB (f32), K/G 9.0 KiB",
+        "budget 4.0 KiB",
+        "auto: matrix-free",
+        "matrix-free (auto: matrix-free: A (12288 bytes) exceeds the memory budget (4096 bytes)",
+    ] {
+        assert!(dry.contains(w), "{dry}\nmissing: {w}");
+    }
+    let out = tmp.path().join("o");
+    let stdout = ok(&["sweep", s(&file), "--out", s(&out)]);
+    assert_eq!(summary(&stdout, "computed"), 2, "{stdout}");
+    let text = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(text.lines().count(), 1 + 8);
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.contains("matrix-free") && l.contains(",ok,")),
+        "{text}"
+    );
+    let err = fails(&["sweep", s(&file), "strategy=primal", "--dry-run"]);
+    for w in [
+        "strategy of group",
+        "'primal'",
+        "A (f32) needs 12.0 KiB of device memory",
+        "memory budget is 4.0 KiB",
+        "memory_budget",
+    ] {
+        assert!(err.contains(w), "{err}\nmissing: {w}");
+    }
+    // A budget that holds A lets the explicit primal run.
+    ok(&[
+        "sweep",
+        s(&file),
+        "strategy=primal",
+        "memory_budget=1MiB",
+        "--dry-run",
+    ]);
 }
