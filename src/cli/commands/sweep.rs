@@ -410,9 +410,13 @@ fn status(dir: &Path) -> Result<()> {
     let named = gdshrink::studies::sweep::arrays::referenced(&state, &plan);
     if let Ok(entries) = std::fs::read_dir(dir.join("arrays")) {
         let files: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| format!("arrays/{}", e.file_name().to_string_lossy()))
-            .filter(|f| f.ends_with(".npy"))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "npy"))
+            .filter_map(|p| {
+                p.file_name()
+                    .map(|n| format!("arrays/{}", n.to_string_lossy()))
+            })
             .collect();
         let unnamed = files.iter().filter(|f| !named.contains_key(*f)).count();
         println!(

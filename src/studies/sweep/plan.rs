@@ -392,7 +392,7 @@ pub fn parse_bytes(text: &str) -> Option<u64> {
     };
     let v = num.trim().parse::<f64>().ok()? * scale;
     // Below 2^63: a budget larger than any device is still a number.
-    (v.is_finite() && v >= 1.0 && v < 9.2e18).then(|| v.round() as u64)
+    (1.0..9.2e18).contains(&v).then(|| v.round() as u64)
 }
 
 /// Parses tokens once each (files are hashed once).
