@@ -150,3 +150,29 @@ fn act_wavepacket(z: f32) -> f32 {
     let t = 0.5 - 2.0 * abs(r);
     return window * (PI * t * sinc_series(t * t));
 }
+
+// A tabulated activation (table:FILE). The host binds its lookup buffer here
+// for every kernel that evaluates η (Table::gpu_words: z_0, 1/h, n − 1, 0,
+// then η_0 … η_{n−1}, all f32); a kernel that does not evaluate a table
+// leaves the binding out of its layout. The rule of the f64 form
+// (src/model/table.rs): t = (z − z_0)·(1/h); t ≤ 0 (or NaN) gives η_0,
+// t ≥ n − 1 gives η_{n−1}, else linear between η_k and η_{k+1}, k = ⌊t⌋.
+// The grid is uniform, so there is no search and no loop; t = ±∞ for huge
+// |z| lands on an end value.
+@group(0) @binding(15) var<storage, read> eta_table: array<f32>;
+
+fn act_table(z: f32) -> f32 {
+    let last = eta_table[2];
+    let t = (z - eta_table[0]) * eta_table[1];
+    if (!(t > 0.0)) {
+        return eta_table[4];
+    }
+    let n1 = u32(last);
+    if (t >= last) {
+        return eta_table[4u + n1];
+    }
+    let k = min(u32(floor(t)), n1 - 1u);
+    let a = eta_table[4u + k];
+    let b = eta_table[5u + k];
+    return a + (t - f32(k)) * (b - a);
+}

@@ -43,7 +43,8 @@ pub fn design_shape(path: &std::path::Path) -> Result<(usize, usize)> {
 #[derive(Args, Clone, Debug)]
 pub struct ModelArgs {
     /// Activation η: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian,
-    /// softplus, sigmoid, cauchy, wavepacket.
+    /// softplus, sigmoid, cauchy, wavepacket, or table:FILE (a .csv with columns z,eta or a
+    /// .npy of shape (n, 2): uniform grid, linear between the points, constant beyond).
     #[arg(long, short = 'a', default_value = "tanh", value_parser = parse_lib::<Activation>)]
     pub activation: Activation,
     #[command(flatten)]
@@ -194,7 +195,7 @@ impl ModelArgs {
 /// list or `all` (used by commands that compare activations, e.g. `qk`).
 #[derive(Args, Clone, Debug)]
 pub struct ModelListArgs {
-    /// Activations η, comma-separated, or `all` (heaviside, tanh, relu, relu2, gelu, silu, sinc, gaussian). Valid names: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian.
+    /// Activations η, comma-separated, or `all` (heaviside, tanh, relu, relu2, gelu, silu, sinc, gaussian). Valid names: heaviside, tanh, relu, relu2, spline:R, gelu, silu, sinc, gaussian, softplus, sigmoid, cauchy, wavepacket, table:FILE.
     #[arg(long, short = 'a', default_value = "all", value_parser = parse_activation_list)]
     pub activation: ActivationList,
     #[command(flatten)]

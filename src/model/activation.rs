@@ -19,6 +19,7 @@
 //! | `sigmoid` | 1 / (1 + e^(−z)) (logistic) | monotonic | ≈1 |
 //! | `cauchy` | 1 / (1 + z²) | non-monotonic | – |
 //! | `wavepacket` | exp(−πz²/4)·cos(2πz) | non-monotonic | – |
+//! | `table:FILE` | values on a uniform grid, linear between, constant beyond | monotonic if the values never decrease, else non-monotonic | – |
 //!
 //! The last four are not in the paper's figures; they come from the companion
 //! paper's table of spectral penalties (arXiv 2503.10587, see
@@ -26,6 +27,10 @@
 //! (exp(−π(z/2)²), standard deviation √(2/π) ≈ 0.80) times a cosine carrier of
 //! frequency 1 (period 1): its Fourier transform is
 //! exp(−4π(ν−1)²) + exp(−4π(ν+1)²), a band around |ν| = 1.
+//!
+//! A tabulated activation ([`Activation::Table`], [`super::table`]) holds a
+//! [`TableId`], a `Copy` handle to a table interned by its content, so that
+//! `Activation` stays `Copy + Eq + Hash`.
 //!
 //! Gaussian convention: the paper prints exp(−(σ/π)x²); we use exp(−πz²), which
 //! is its own Fourier transform and has the bandwidth scale of sinc (see README).
@@ -35,6 +40,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::table::{self, TableId};
 use crate::error::{Error, Result};
 
 /// Largest spline order accepted by `spline:r`. Beyond it z^(r−1) overflows
@@ -71,6 +77,9 @@ pub enum Activation {
     Cauchy,
     /// exp(−πz²/4)·cos(2πz): a Gaussian window of scale 2 times a carrier of frequency 1.
     Wavepacket,
+    /// Values on a uniform grid read from a file, linear between the points,
+    /// constant beyond the ends ([`super::table`]).
+    Table(TableId),
 }
 
 /// Monotonicity class of an activation (paper §5).
@@ -145,7 +154,7 @@ impl Activation {
     ];
 
     /// Names accepted by [`FromStr`], for help texts and error messages.
-    pub const VALID_NAMES: &'static str = "heaviside, tanh, relu, relu2, spline:R (R = 1..8), gelu, silu, sinc, gaussian, softplus, sigmoid, cauchy, wavepacket";
+    pub const VALID_NAMES: &'static str = "heaviside, tanh, relu, relu2, spline:R (R = 1..8), gelu, silu, sinc, gaussian, softplus, sigmoid, cauchy, wavepacket, table:FILE (.csv with columns z,eta or .npy of shape (n, 2))";
 
     /// η(z) in f64.
     #[inline]
@@ -167,14 +176,33 @@ impl Activation {
             Activation::Sigmoid => sigmoid(z),
             Activation::Cauchy => cauchy(z),
             Activation::Wavepacket => wavepacket(z),
+            Activation::Table(t) => t.table().eval(z),
         }
     }
 
-    /// Canonical name, parseable by [`FromStr`] (`spline:3` for splines).
+    /// Canonical name, parseable by [`FromStr`] (`spline:3` for splines,
+    /// `table:PATH` for a table, with the path it was first read from).
     pub fn name(self) -> String {
         match self {
             Activation::Spline(r) => format!("spline:{r}"),
+            Activation::Table(t) => format!("table:{}", t.table().source()),
             other => other.base_name().to_string(),
+        }
+    }
+
+    /// The name that identifies the function: [`Activation::name`] for a
+    /// built-in, `table:PATH@sha256:HEX` (the first 16 hex digits of the
+    /// table's content digest) for a table. Parseable by [`FromStr`], which
+    /// then checks the file still holds that content. Sweeps hash this into
+    /// their ids, so an id changes when a table's content does.
+    pub fn id_name(self) -> String {
+        match self {
+            Activation::Table(t) => format!(
+                "table:{}@sha256:{}",
+                t.table().source(),
+                &t.table().digest_hex()[..table::DIGEST_HEX]
+            ),
+            other => other.name(),
         }
     }
 
@@ -194,6 +222,7 @@ impl Activation {
             Activation::Sigmoid => "sigmoid",
             Activation::Cauchy => "cauchy",
             Activation::Wavepacket => "wavepacket",
+            Activation::Table(_) => "table",
         }
     }
 
@@ -212,10 +241,17 @@ impl Activation {
             | Activation::Gaussian
             | Activation::Cauchy
             | Activation::Wavepacket => Monotonicity::NonMonotonic,
+            Activation::Table(t) => {
+                if t.table().is_monotonic() {
+                    Monotonicity::Monotonic
+                } else {
+                    Monotonicity::NonMonotonic
+                }
+            }
         }
     }
 
-    /// Spline order r where defined (none for sinc, gaussian, cauchy and wavepacket).
+    /// Spline order r where defined (none for sinc, gaussian, cauchy, wavepacket and tables).
     pub fn order(self) -> Option<SplineOrder> {
         match self {
             Activation::Heaviside => Some(SplineOrder::Exact(1)),
@@ -229,7 +265,8 @@ impl Activation {
             Activation::Sinc
             | Activation::Gaussian
             | Activation::Cauchy
-            | Activation::Wavepacket => None,
+            | Activation::Wavepacket
+            | Activation::Table(_) => None,
         }
     }
 
@@ -258,6 +295,11 @@ impl FromStr for Activation {
             name: s.to_string(),
             valid: Activation::VALID_NAMES.to_string(),
         };
+        if lower.starts_with("table:") {
+            return Ok(Activation::Table(table::parse_spec(
+                &s.trim()["table:".len()..],
+            )?));
+        }
         if let Some(order) = lower.strip_prefix("spline:") {
             let r: u32 = order.parse().map_err(|_| {
                 Error::invalid(

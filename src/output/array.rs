@@ -256,6 +256,83 @@ pub fn read_matrix(path: &Path) -> Result<faer::Mat<f64>> {
     })
 }
 
+/// Whether a `.npy` file stores its array in Fortran order (the header alone
+/// says it; [`read_npy`] reads the data in file order).
+fn npy_fortran(path: &Path) -> Result<bool> {
+    let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let header = npyz::NpyFile::new(std::io::BufReader::new(file))
+        .map_err(|e| Error::format(path, format!("not a valid .npy file: {e}")))?;
+    Ok(header.order() == npyz::Order::Fortran)
+}
+
+/// Reads two columns named `a` and `b` (as in "z", "eta"): a `.npy` of shape
+/// (n, 2) (any dtype of [`read_npy`], C or Fortran order), or a `.csv` with
+/// two numbers per line (a first line that is not two numbers is a header;
+/// blank lines are skipped). Values are returned as read (NaN and ±∞
+/// included): the caller judges them.
+pub fn read_pairs(path: &Path, a: &str, b: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+    match extension(path).as_str() {
+        "npy" => {
+            let fortran = npy_fortran(path)?;
+            let (shape, data) = read_npy(path)?;
+            let &[n, 2] = shape.as_slice() else {
+                return Err(Error::format(
+                    path,
+                    format!("holds an array of shape {shape:?}; expected (n, 2): columns {a}, {b}"),
+                ));
+            };
+            let n = n as usize;
+            Ok(if fortran {
+                (data[..n].to_vec(), data[n..].to_vec())
+            } else {
+                data.chunks_exact(2).map(|p| (p[0], p[1])).unzip()
+            })
+        }
+        "csv" => read_csv_pairs(path, a, b),
+        other => Err(Error::format(
+            path,
+            format!(
+                "unsupported extension '{other}'; expected a .csv with columns {a},{b} or a .npy of shape (n, 2)"
+            ),
+        )),
+    }
+}
+
+fn read_csv_pairs(path: &Path, a: &str, b: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| Error::format(path, format!("cannot read CSV: {e}")))?;
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| Error::format(path, format!("line {}: {e}", line + 1)))?;
+        if rec.iter().all(str::is_empty) {
+            continue;
+        }
+        let nums: Vec<Option<f64>> = rec.iter().map(|t| t.parse::<f64>().ok()).collect();
+        match nums.as_slice() {
+            &[Some(x), Some(y)] => {
+                xs.push(x);
+                ys.push(y);
+            }
+            _ if line == 0 => {} // a header line
+            _ => {
+                return Err(Error::format(
+                    path,
+                    format!(
+                        "line {}: '{}' is not two numbers; expected two columns {a},{b}",
+                        line + 1,
+                        rec.iter().collect::<Vec<_>>().join(",")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((xs, ys))
+}
+
 /// Why `path` cannot be read as a data file, in words: "no such file",
 /// "is a folder, not a file", "is a link to a missing file"; `None` when it
 /// is a file (or something else that reading will judge).

@@ -96,6 +96,8 @@ pub fn z_deta(act: Activation, z: f64) -> f64 {
             let g = (-0.25 * pi * (z * z).min(4000.0)).exp();
             -0.5 * pi * z * z * act.eval(z) - 2.0 * pi * z * g * (2.0 * pi * z).sin()
         }
+        // The slope of the segment holding z (0 beyond the grid).
+        Activation::Table(t) => z * t.table().slope(z),
     }
 }
 
@@ -108,9 +110,18 @@ pub fn z_deta(act: Activation, z: f64) -> f64 {
 /// bounds exp by 3 + 2|x| ulp; exp(−πz²) and exp(−2|z|) have x ∝ z·η'/η), and
 /// τ·(1 + |z|) the underflow (gelu and silu form η as z × a factor that may
 /// itself flush). C = [`ETA_C`], τ = [`ETA_FLOOR`].
+///
+/// A table ([`crate::model::Table::error_scale`]) replaces |η| + |z·η'| by
+/// max |η_k| + (|z| + |z_0| + h)·max |slope| over the segments next to z:
+/// its values round to f32 and interpolate relative to the end values of the
+/// segment, and t = (z − z_0)·(1/h) rounds relative to |z| + |z_0|, not |z|.
 #[must_use]
 pub fn eta_tolerance(act: Activation, z: f64) -> f64 {
-    ETA_C * U32 * (act.eval(z).abs() + z_deta(act, z).abs()) + ETA_FLOOR * (1.0 + z.abs())
+    let scale = match act {
+        Activation::Table(t) => t.table().error_scale(z),
+        _ => act.eval(z).abs() + z_deta(act, z).abs(),
+    };
+    ETA_C * U32 * scale + ETA_FLOOR * (1.0 + z.abs())
 }
 
 /// ν = ‖|A|‖₂ / ‖A‖₂ ≥ 1: how much larger the rounding of the products is

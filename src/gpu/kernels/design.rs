@@ -56,6 +56,7 @@ impl DeviceDesign<'_> {
         let kernel = Kernel::Design;
         let name = kernel.name();
         let pipeline = ctx.cached_pipeline(&name, &kernel.source(self.act), "main")?;
+        let table = ops::eta_table(ctx, &name, self.act)?;
         let mut out = Vec::new();
         for blk in &a.blocks {
             let params = [
@@ -65,11 +66,11 @@ impl DeviceDesign<'_> {
                 self.sigma.to_bits(),
             ];
             let u = ctx.uniform(&name, &params)?;
-            let bind = ctx.bind_group(
-                &name,
-                &pipeline,
-                &[(0, &u), (1, self.xs), (2, self.bs), (3, &blk.buf)],
-            )?;
+            let mut entries = vec![(0, &u), (1, self.xs), (2, self.bs), (3, &blk.buf)];
+            if let Some(t) = &table {
+                entries.push((ops::TABLE_BINDING, t));
+            }
+            let bind = ctx.bind_group(&name, &pipeline, &entries)?;
             let groups = [
                 (a.cols.div_ceil(16) as u32).clamp(1, ops::MAX_GROUPS),
                 (blk.rows.div_ceil(16) as u32).clamp(1, ops::MAX_GROUPS),
@@ -140,7 +141,12 @@ pub fn eval_activation(ctx: &GpuContext, act: Activation, z: &[f32]) -> Result<V
     let zin = ops::upload(ctx, &name, "z", z)?;
     let out = ops::zeros(ctx, &name, "eta(z)", z.len())?;
     let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), "main")?;
-    let bind = ctx.bind_group(&name, &pipeline, &[(0, &zin), (1, &out)])?;
+    let table = ops::eta_table(ctx, &name, act)?;
+    let mut entries = vec![(0, &zin), (1, &out)];
+    if let Some(t) = &table {
+        entries.push((ops::TABLE_BINDING, t));
+    }
+    let bind = ctx.bind_group(&name, &pipeline, &entries)?;
     let groups = [
         (z.len().div_ceil(256) as u32).clamp(1, ops::MAX_GROUPS),
         1,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::Kernel;
-use super::launch::{Block, Blocked, Dispatch, Operand, max_reduction};
+use super::launch::{Block, Blocked, Dispatch, Operand, TABLE_BINDING, eta_table, max_reduction};
 use crate::gpu::{GpuContext, GpuError};
 use crate::model::Activation;
 
@@ -77,6 +77,8 @@ struct Launches<'a> {
     pipeline: Arc<wgpu::ComputePipeline>,
     out: &'a Blocked,
     list: Vec<Dispatch>,
+    /// A table activation's lookup buffer, for the matrix-free loader.
+    table: Option<wgpu::Buffer>,
 }
 
 impl Launches<'_> {
@@ -88,11 +90,11 @@ impl Launches<'_> {
         ob: &Block,
     ) -> Result<(), GpuError> {
         let u = self.ctx.uniform(&self.name, &call.params(self.out.cols))?;
-        let bind = self.ctx.bind_group(
-            &self.name,
-            &self.pipeline,
-            &[(0, &u), (1, ops.0), (2, ops.1), (3, &ob.buf)],
-        )?;
+        let mut entries = vec![(0, &u), (1, ops.0), (2, ops.1), (3, &ob.buf)];
+        if let Some(t) = &self.table {
+            entries.push((TABLE_BINDING, t));
+        }
+        let bind = self.ctx.bind_group(&self.name, &self.pipeline, &entries)?;
         self.list
             .push(Dispatch::new(self.pipeline.clone(), bind, call.groups()));
         Ok(())
@@ -204,12 +206,18 @@ pub(crate) fn gram(
     let name = kernel.name();
     let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), "main")?;
     let (rows, cols) = a.shape();
+    // Only the matrix-free loader evaluates η.
+    let table = match a {
+        Operand::Free { .. } => eta_table(ctx, &name, act)?,
+        Operand::Stored(_) => None,
+    };
     let mut l = Launches {
         ctx,
         name,
         pipeline,
         out,
         list: Vec::new(),
+        table,
     };
     for ob in &out.blocks {
         match a {

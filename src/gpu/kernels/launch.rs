@@ -104,6 +104,29 @@ pub(crate) fn upload(
     ctx.storage_with(kernel, what, data)
 }
 
+/// The binding of a table activation's lookup buffer (`eta_table` in
+/// `shaders/fragments/activations.wgsl`, group 0), bound by every kernel that
+/// evaluates η when η is a table; no kernel uses this number for anything else.
+pub(crate) const TABLE_BINDING: u32 = 15;
+
+/// The lookup buffer of `act` when it is a table ([`crate::model::Table::gpu_words`]),
+/// `None` for a built-in: bind it at [`TABLE_BINDING`] in a kernel that evaluates η.
+pub(crate) fn eta_table(
+    ctx: &GpuContext,
+    kernel: &str,
+    act: Activation,
+) -> Result<Option<wgpu::Buffer>, GpuError> {
+    match act {
+        Activation::Table(t) => Ok(Some(upload(
+            ctx,
+            kernel,
+            "activation table (lookup buffer)",
+            &t.table().gpu_words(),
+        )?)),
+        _ => Ok(None),
+    }
+}
+
 /// Fails with [`GpuError::TooLarge`] when `len` f32 do not fit one binding.
 pub(crate) fn check_binding(
     ctx: &GpuContext,

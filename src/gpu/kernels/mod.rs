@@ -77,6 +77,7 @@ pub fn wgsl_name(act: Activation) -> &'static str {
         Activation::Sigmoid => "act_sigmoid",
         Activation::Cauchy => "act_cauchy",
         Activation::Wavepacket => "act_wavepacket",
+        Activation::Table(_) => "act_table",
     }
 }
 

@@ -224,6 +224,11 @@ impl SkinnyPlan {
         };
         let name = kernel.name();
         let pipeline = ctx.cached_pipeline(&name, &kernel.source(act), kernel.entry())?;
+        // Only the matrix-free loader evaluates η.
+        let table = match op {
+            Operand::Free { .. } => super::launch::eta_table(ctx, &name, act)?,
+            Operand::Stored(_) => None,
+        };
         let mut out = Vec::with_capacity(self.calls.len());
         for call in &self.calls {
             let mut params = call.params;
@@ -269,6 +274,9 @@ impl SkinnyPlan {
             entries.push((5, yin));
             entries.push((6, alpha));
             entries.push((7, dst));
+            if let Some(t) = &table {
+                entries.push((super::launch::TABLE_BINDING, t));
+            }
             let bind = ctx.bind_group(&name, &pipeline, &entries)?;
             out.push(Dispatch::new(pipeline.clone(), bind, call.groups));
         }

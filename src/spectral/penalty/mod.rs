@@ -24,6 +24,10 @@
 //! to below f64 rounding at the ends (every activation but sinc and cauchy);
 //! a Hann window over the whole grid for sinc (decay 1/z) and cauchy (1/z²),
 //! which trades the truncation's ripples for a blur of width ≈ 2/(Lh) in ν.
+//! A table (`table:FILE`) is constant beyond its grid, so its first
+//! difference (or the table itself, when both end values are 0) is compactly
+//! supported: order 1 (or 0), rectangular window, exact for the sampled
+//! sequence as long as the grid holds the table.
 //!
 //! **Against A.** For a shift-invariant design the kernel AAᵀ is a convolution
 //! with φ_σ ⋆ φ_σ, φ_σ(x) = φ(σx), whose transform is
@@ -145,6 +149,9 @@ pub fn derivative_order(act: Activation) -> u32 {
         Activation::Relu2 => 3,
         Activation::Spline(r) => r,
         Activation::Sinc | Activation::Gaussian | Activation::Cauchy | Activation::Wavepacket => 0,
+        // Constant beyond the grid: η' is compactly supported, η itself only
+        // when both end values are 0.
+        Activation::Table(t) => u32::from(!t.table().vanishes_at_ends()),
     }
 }
 
@@ -263,7 +270,7 @@ pub fn power_spectrum(act: Activation, grid: FftGrid) -> Result<PowerSpectrum> {
 /// | cauchy | π² e^(−4π\|ν\|) |
 /// | wavepacket | (e^(−4π(ν−1)²) + e^(−4π(ν+1)²))² |
 ///
-/// `None` at ν = 0 or a non-finite ν.
+/// `None` at ν = 0, a non-finite ν, or for a table (no closed form).
 pub fn analytic_power(act: Activation, nu: f64) -> Option<f64> {
     use std::f64::consts::PI;
     if !nu.is_finite() || nu == 0.0 {
@@ -298,6 +305,7 @@ pub fn analytic_power(act: Activation, nu: f64) -> Option<f64> {
         Activation::Wavepacket => {
             ((-4.0 * PI * (a - 1.0).powi(2)).exp() + (-4.0 * PI * (a + 1.0).powi(2)).exp()).powi(2)
         }
+        Activation::Table(_) => return None,
     })
 }
 

@@ -124,7 +124,7 @@ impl SignalSpec {
 /// What runs on A: everything a group shares.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupParams {
-    /// η by name.
+    /// η by name ([`Activation::id_name`]: a table with its content digest).
     pub activation: String,
     /// σ, resolved.
     pub sigma: f64,
@@ -453,6 +453,18 @@ impl<'a> Resolver<'a> {
         Ok(g)
     }
 
+    /// A `table:FILE` activation with FILE resolved as the grid files are
+    /// (relative to the sweep file's folder); any other name as written.
+    fn path_of_table(&self, text: &str) -> String {
+        let t = text.trim();
+        match t.get(..6) {
+            Some(head) if head.eq_ignore_ascii_case("table:") => {
+                format!("table:{}", self.path(&t[6..]).display())
+            }
+            _ => t.to_string(),
+        }
+    }
+
     fn count(t: Option<&Token>, key: Key, default: usize) -> Result<usize> {
         match t {
             None => Ok(default),
@@ -466,9 +478,16 @@ impl<'a> Resolver<'a> {
     fn group(&mut self, c: &BTreeMap<Key, Token>) -> Result<(GroupParams, String)> {
         let activation = match c.get(&Key::Activation) {
             None => Activation::Tanh,
-            Some(t) => t.text.parse::<Activation>().map_err(|_| {
-                t.error("activation", format!("one of {}", Activation::VALID_NAMES))
-            })?,
+            Some(t) => self
+                .path_of_table(&t.text)
+                .parse::<Activation>()
+                .map_err(|e| match e {
+                    Error::UnknownActivation { .. } => {
+                        t.error("activation", format!("one of {}", Activation::VALID_NAMES))
+                    }
+                    // A table's own error (missing file, bad rows) says what is wrong.
+                    other => t.error("activation", other),
+                })?,
         };
         let (grid, grid_label, grid_content) = self.grid(c.get(&Key::Grid), Key::Grid)?;
         let (bias_grid, bias_label, bias_content) =
@@ -546,7 +565,8 @@ impl<'a> Resolver<'a> {
         })?;
         Ok((
             GroupParams {
-                activation: activation.name(),
+                // With a table's content digest: the id follows the file's content.
+                activation: activation.id_name(),
                 sigma,
                 n,
                 m,
