@@ -155,7 +155,8 @@ pub fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
     rand_chacha::ChaCha8Rng::seed_from_u64(seed)
 }
 
-/// Every activation the engine offers (the paper's and a few spline orders).
+/// Every activation the engine offers (the paper's, a few spline orders and
+/// a tabulated one, [`wiggle_table`]).
 #[cfg(feature = "gpu")]
 pub fn all_activations() -> Vec<Activation> {
     let mut v = Activation::PAPER.to_vec();
@@ -164,6 +165,36 @@ pub fn all_activations() -> Vec<Activation> {
         Activation::Spline(1),
         Activation::Spline(4),
         Activation::Spline(8),
+        wiggle_table(),
     ]);
     v
+}
+
+/// Writes `eta(z_k)` on z_k = z0 + k·h, k < n, as a table file `name` (.csv
+/// or .npy, through the library's writer) in the tests' scratch folder and
+/// returns the parsed `table:PATH` activation.
+pub fn write_table(name: &str, z0: f64, h: f64, n: usize, eta: impl Fn(f64) -> f64) -> Activation {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tables");
+    std::fs::create_dir_all(&dir).unwrap();
+    let z: Vec<f64> = (0..n).map(|k| z0 + k as f64 * h).collect();
+    let v: Vec<f64> = z.iter().map(|&z| eta(z)).collect();
+    let path = dir.join(format!("{}-{name}", std::process::id()));
+    gdshrink::output::Table::new()
+        .with("z", z)
+        .with("eta", v)
+        .write(&path)
+        .unwrap();
+    format!("table:{}", path.display()).parse().unwrap()
+}
+
+/// A non-monotonic table with non-zero, unequal ends: tanh(z) plus a
+/// wiggle 0.3·e^(−z²)·sin(3z) on [−8, 8] with h = 1/16 (257 points),
+/// constant beyond (so a design with σ ≤ 8 on [0, 1] stays on the grid).
+pub fn wiggle_table() -> Activation {
+    static T: std::sync::OnceLock<Activation> = std::sync::OnceLock::new();
+    *T.get_or_init(|| {
+        write_table("wiggle.csv", -8.0, 1.0 / 16.0, 257, |z| {
+            z.tanh() + 0.3 * (-z * z).exp() * (3.0 * z).sin()
+        })
+    })
 }

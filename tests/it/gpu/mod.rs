@@ -8,7 +8,8 @@
 //!   each alone against its CPU twin (bit for bit up to Vulkan's fma);
 //! * [`reductions`] — long sums stay within a constant times u;
 //! * [`gd`], [`strategies`] — batched GD against the f64 CPU reference;
-//! * [`matrix`] — the engine on a user's matrix A (no design).
+//! * [`matrix`] — the engine on a user's matrix A (no design);
+//! * [`table`] — a tabulated activation's lookup buffer against its f64 form.
 
 mod activations;
 mod design;
@@ -18,3 +19,4 @@ mod matrix;
 mod reductions;
 mod shaders;
 mod strategies;
+mod table;

@@ -14,6 +14,7 @@ use gdshrink::spectral;
 use gdshrink::{Activation, Design};
 
 use crate::common::gpu::{Reference, assert_agree, ctx, open, reference};
+use crate::common::wiggle_table;
 
 fn problem(act: Activation, sigma: f64, n: usize, m: usize, q: Vec<u64>) -> (Design, GdBatch, f64) {
     let d = Design::spec(act).sigma(sigma).n(n).m(m).build().unwrap();
@@ -97,6 +98,9 @@ fn every_strategy_matches_cpu_tall_and_wide() {
         (Activation::Sinc, 12.0, 64, 64),
         (Activation::Gaussian, 12.0, 90, 40),
         (Activation::Relu2, 1.0, 40, 60),
+        // A tabulated activation: the matrix-free loader reads its lookup buffer.
+        (wiggle_table(), 7.3, 48, 80),
+        (wiggle_table(), 7.3, 80, 48),
     ] {
         let (d, b, _) = problem(act, sigma, n, m, q.clone());
         let r = reference(&d, &b);

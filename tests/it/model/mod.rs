@@ -1,5 +1,6 @@
-//! `gdshrink::model`: activations, grids, designs and signals.
+//! `gdshrink::model`: activations (built-in and tabulated), grids, designs and signals.
 
 mod errors;
 mod golden;
 mod props;
+mod table;

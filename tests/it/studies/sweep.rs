@@ -590,3 +590,42 @@ fn small_budget_runs_matrix_free_on_the_gpu() {
         assert!(data.iter().all(|v| v.is_finite()));
     }
 }
+
+/// A tabulated activation in a sweep file: its path is relative to the sweep
+/// file's folder, its group id follows the table's content, and a changed
+/// table is refused where the stored name is read back.
+#[test]
+fn table_activation_ids_follow_the_content() {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sweep-table-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = dir.join("eta.csv");
+    std::fs::write(&table, "z,eta\n-1,0\n0,0.5\n1,1\n").unwrap();
+    let src = "[fixed]\nn = 8\nm = 16\nsigma = 1\nactivation = \"table:eta.csv\"\n[checkpoints]\nq = [1, 10]\n";
+    let plan = || Plan::from_spec(&SweepSpec::parse(src, &dir).unwrap()).unwrap();
+    let first = plan();
+    let name = first.groups[0].params.activation.clone();
+    assert!(
+        name.starts_with("table:") && name.contains("eta.csv@sha256:"),
+        "{name}"
+    );
+    assert_eq!(plan().groups[0].id, first.groups[0].id, "ids are stable");
+    std::fs::write(&table, "z,eta\n-1,0\n0,0.25\n1,1\n").unwrap();
+    let second = plan();
+    assert_ne!(
+        second.groups[0].id, first.groups[0].id,
+        "the id follows the content"
+    );
+    let e = gdshrink::studies::sweep::plan::design(&first.groups[0].params)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("changed"), "{e}");
+    let bad = src.replace("eta.csv", "missing.csv");
+    let e = Plan::from_spec(&SweepSpec::parse(&bad, &dir).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("fixed.activation") && e.contains("no such file"),
+        "{e}"
+    );
+}
