@@ -35,8 +35,13 @@
 //! (the DST-like basis sin(π(k+½)x)) sits at ν_k = (k+½)/2, so the
 //! prediction is s_k/s_0 ≈ |F\[φ\](ν_k/σ)| / |F\[φ\](ν_0/σ)| = √(ρ(ν_0)/ρ(ν_k)).
 //! [`agreement`] measures how well that holds over a band of k.
+//!
+//! **Backwards.** [`design`] goes from a penalty to an activation:
+//! φ_ρ = F⁻¹\[1/√ρ\] on a uniform grid, kept as a tabulated activation, and
+//! the round trip that measures the penalty of the result.
 
 mod agreement;
+pub mod design;
 
 pub use agreement::{Agreement, AgreementSpec, MaskRow, agreement, component_frequency};
 

@@ -6,6 +6,7 @@
 //! here and shared between the fact modules.
 
 mod basis_golden;
+mod design;
 mod mask_golden;
 mod masks;
 mod penalty;
