@@ -356,7 +356,8 @@ pub fn parse_row(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
-fn parse_activation_list(s: &str) -> std::result::Result<ActivationList, String> {
+/// A comma list of activations, or `all` (the paper's eight); duplicates dropped.
+pub fn parse_activation_list(s: &str) -> std::result::Result<ActivationList, String> {
     if s.trim().eq_ignore_ascii_case("all") {
         return Ok(ActivationList(Activation::PAPER.to_vec()));
     }

@@ -48,6 +48,8 @@ enum Command {
     Merge(cmd::merge::MergeArgs),
     /// Spectral penalty of an activation (FFT and closed form) against the singular values of A.
     Penalty(cmd::penalty::PenaltyArgs),
+    /// Design an activation from a penalty (phi = F^-1[1/sqrt(rho)]), save it as a table, compare it.
+    DesignActivation(cmd::design_activation::DesignActivationArgs),
 }
 
 /// The command line, with negative numbers accepted as values on every
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => cmd::sweep::run(a),
         Command::Merge(a) => cmd::merge::run(a),
         Command::Penalty(a) => cmd::penalty::run(a),
+        Command::DesignActivation(a) => cmd::design_activation::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per command: flags (clap) in, library calls, output out.
 
 pub mod compare;
+pub mod design_activation;
 pub mod devices;
 pub mod gd;
 pub mod merge;

@@ -19,6 +19,7 @@ fn every_command_has_help() {
         "sweep",
         "merge",
         "penalty",
+        "design-activation",
     ] {
         let out = ok(&[cmd, "--help"]);
         assert!(out.contains("Usage"), "{cmd}: {out}");

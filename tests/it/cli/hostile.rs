@@ -209,7 +209,17 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
         pool.push(("--sigma".into(), own(SIGMAS)));
         pool.push(("--grid".into(), fx.data_files()));
         pool.push(("--bias-grid".into(), fx.data_files()));
-        pool.push(("--activation".into(), own(ACTIVATIONS)));
+        if cmd != "design-activation" {
+            pool.push(("--activation".into(), own(ACTIVATIONS)));
+            // Tabulated activations from every bad file.
+            pool.push((
+                "--activation".into(),
+                fx.data_files()
+                    .iter()
+                    .map(|f| format!("table:{f}"))
+                    .collect(),
+            ));
+        }
     }
     if ["shrink", "gd", "validate", "compare"].contains(&cmd) {
         pool.push(("--q".into(), own(QS)));
@@ -251,6 +261,32 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
             ("--signal", &["blocks", "nosuch"]),
         ],
         "devices" => &[("--adapter", &["", "nosuchadapter", "99"])],
+        "design-activation" => &[
+            (
+                "--penalty",
+                &[
+                    "power:0",
+                    "power:1e308",
+                    "power:4:1e-300",
+                    "exp:nan",
+                    "exp:1e-300",
+                    "band:1e308",
+                    "band:40",
+                    "band:1e-3",
+                    "table:",
+                    "x",
+                    "",
+                ],
+            ),
+            ("--points", &["0", "1000", "1048576", "-1", "nan"]),
+            ("--spacing", REALS),
+            (
+                "--band",
+                &["0:1", "1:0.5", "0.1:1e308", "nan:1", "1e-300:1e-299"],
+            ),
+            ("--k-max", COUNTS),
+            ("--compare", ACTIVATIONS),
+        ],
         _ => &[],
     };
     for (flag, values) in extra {
@@ -261,6 +297,16 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
         "reproduce" => {
             pool.push(("--image".into(), fx.data_files()));
             pool.push(("--out".into(), vec![fx.file.clone(), fx.folder.clone()]));
+        }
+        "design-activation" => {
+            pool.push(("--save".into(), fx.outputs("csv")));
+            pool.push((
+                "--penalty".into(),
+                fx.data_files()
+                    .iter()
+                    .map(|f| format!("table:{f}"))
+                    .collect(),
+            ));
         }
         _ => {}
     }
@@ -279,6 +325,7 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
         "compare",
         "reproduce",
         "devices",
+        "design-activation",
     ];
     let cmd = pick(rng, COMMANDS);
     let mut inv = Invocation::new(cmd);
@@ -306,6 +353,15 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
             if cmd == "compare" {
                 inv.base("--engines", "cpu");
             }
+        }
+        "design-activation" => {
+            inv.base("--penalty", "power:4");
+            inv.base("--save", &fx.dir.join("designed.csv").display().to_string());
+            inv.base("--points", "256");
+            inv.base("-n", "16");
+            inv.base("-m", "16");
+            inv.base("--k-max", "4");
+            inv.base("--q", "1,10");
         }
         "reproduce" => {
             inv.base("--only", "fig6");

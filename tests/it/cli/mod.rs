@@ -14,6 +14,7 @@
 //! at N = 24, M = 40, q ≤ 1000; the brief's 1e-10 leaves a wide margin.
 
 mod compare;
+mod design_activation;
 mod design_file;
 mod devices;
 mod docs;
