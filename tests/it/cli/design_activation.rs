@@ -42,7 +42,10 @@ fn designs_writes_and_reuses_a_table() {
         "5",
     ];
     let text = ok(&base);
-    assert!(text.contains("round trip over nu in [0.0500000, 2.00000]"), "{text}");
+    assert!(
+        text.contains("round trip over nu in [0.0500000, 2.00000]"),
+        "{text}"
+    );
     assert!(text.contains("q(K)") && text.contains("relu"), "{text}");
     let j = json(&base);
     has_keys(
