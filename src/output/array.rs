@@ -212,11 +212,7 @@ fn matrix_header(path: &Path) -> Result<(usize, usize, bool)> {
     if let Some(problem) = path_problem(path) {
         return Err(Error::format(path, problem));
     }
-    let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
-    let header = npyz::NpyFile::new(std::io::BufReader::new(file))
-        .map_err(|e| Error::format(path, format!("not a valid .npy file: {e}")))?;
-    let fortran = header.order() == npyz::Order::Fortran;
-    let shape = header.shape().to_vec();
+    let (shape, fortran) = npy_header(path)?;
     let &[n, m] = shape.as_slice() else {
         return Err(Error::format(
             path,
@@ -256,13 +252,16 @@ pub fn read_matrix(path: &Path) -> Result<faer::Mat<f64>> {
     })
 }
 
-/// Whether a `.npy` file stores its array in Fortran order (the header alone
-/// says it; [`read_npy`] reads the data in file order).
-fn npy_fortran(path: &Path) -> Result<bool> {
+/// The shape of a `.npy` file's array and whether it is stored in Fortran
+/// order, from the header alone ([`read_npy`] reads the data in file order).
+fn npy_header(path: &Path) -> Result<(Vec<u64>, bool)> {
     let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
     let header = npyz::NpyFile::new(std::io::BufReader::new(file))
         .map_err(|e| Error::format(path, format!("not a valid .npy file: {e}")))?;
-    Ok(header.order() == npyz::Order::Fortran)
+    Ok((
+        header.shape().to_vec(),
+        header.order() == npyz::Order::Fortran,
+    ))
 }
 
 /// Reads two columns named `a` and `b` (as in "z", "eta"): a `.npy` of shape
@@ -273,7 +272,7 @@ fn npy_fortran(path: &Path) -> Result<bool> {
 pub fn read_pairs(path: &Path, a: &str, b: &str) -> Result<(Vec<f64>, Vec<f64>)> {
     match extension(path).as_str() {
         "npy" => {
-            let fortran = npy_fortran(path)?;
+            let fortran = npy_header(path)?.1;
             let (shape, data) = read_npy(path)?;
             let &[n, 2] = shape.as_slice() else {
                 return Err(Error::format(
@@ -298,13 +297,18 @@ pub fn read_pairs(path: &Path, a: &str, b: &str) -> Result<(Vec<f64>, Vec<f64>)>
     }
 }
 
-fn read_csv_pairs(path: &Path, a: &str, b: &str) -> Result<(Vec<f64>, Vec<f64>)> {
-    let mut rdr = csv::ReaderBuilder::new()
+/// A headerless, flexible, trimming CSV reader: the lines are judged by the caller.
+fn csv_reader(path: &Path) -> Result<csv::Reader<fs::File>> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_path(path)
-        .map_err(|e| Error::format(path, format!("cannot read CSV: {e}")))?;
+        .map_err(|e| Error::format(path, format!("cannot read CSV: {e}")))
+}
+
+fn read_csv_pairs(path: &Path, a: &str, b: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+    let mut rdr = csv_reader(path)?;
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for (line, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| Error::format(path, format!("line {}: {e}", line + 1)))?;
@@ -381,12 +385,7 @@ pub fn read_vector(path: &Path) -> Result<Vec<f64>> {
 }
 
 fn read_csv_column(path: &Path) -> Result<Vec<f64>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| Error::format(path, format!("cannot read CSV: {e}")))?;
+    let mut rdr = csv_reader(path)?;
     let mut out = Vec::new();
     for (line, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| Error::format(path, format!("line {}: {e}", line + 1)))?;
