@@ -144,7 +144,8 @@ pub(crate) fn compare<'py>(
     arrays::to_py(py, &rep)
 }
 
-/// The paper's figures into `out` (data, PNG/SVG, report.md/html, claims.json).
+/// The paper's figures (and the extra `penalty` figure) into `out` (data,
+/// PNG/SVG, report.md/html, claims.json); `figures` is `reproduce --only`'s list.
 #[pyfunction]
 #[pyo3(signature = (out, figures=None, size="quick", progress=None))]
 pub(crate) fn reproduce<'py>(

@@ -17,6 +17,11 @@
 //! | `fig7` | Fig. 7, Prop. 3.1 | columns of ∇^{−r} vs shifted splines; network = spline smoothing |
 //! | `fig8` | Fig. 8 | q(K) per activation |
 //! | `fig9` | Fig. 9, App. E | 2-D principal components, rank-one vs full-rank V |
+//! | `penalty` | extra (companion paper, SPEC §7) | spectral penalty of each activation vs s_k/s_0 of A, and what GD keeps |
+//!
+//! `penalty` is not a figure of the paper: it checks the companion paper's
+//! prediction (arXiv 2503.10587) on this paper's designs, with its own claims,
+//! and the report lists it after the paper's figures.
 //!
 //! Each experiment returns a [`FigureOutput`] with its [`Claim`]s. A claim
 //! states what the paper (or SPEC) says, how it is checked (the criterion, with
@@ -30,7 +35,7 @@
 //! stage is announced as `"<figure>: <stage>"`).
 //!
 //! Layout: one folder per figure (`fig2/` … `fig9/`, Figs. 4 and 5 share
-//! `fig45/`), each with the same files: `mod.rs` (the figure's `Config` and
+//! `fig45/`; `penalty/` for the extra figure), each with the same files: `mod.rs` (the figure's `Config` and
 //! `run`), `compute.rs` (the mathematics), `claims.rs` (one function per
 //! checked claim) and `output.rs` (data files and plots). Shared by the
 //! figures: `claim.rs` ([`Claim`], [`FigureOutput`]), `metrics.rs` (PSNR,
@@ -57,6 +62,7 @@ pub mod fig9;
 mod format;
 mod metrics;
 mod output;
+pub mod penalty;
 pub mod report;
 
 pub use claim::{Claim, ClaimKind, FigureOutput};
@@ -111,11 +117,14 @@ pub enum Experiment {
     Fig8,
     /// Fig. 9 / App. E: two dimensions.
     Fig9,
+    /// Extra: the spectral penalty of each activation against the spectrum
+    /// of A (companion paper, SPEC §7); not a figure of the paper.
+    Penalty,
 }
 
 impl Experiment {
-    /// All experiments, in figure order.
-    pub const ALL: [Experiment; 8] = [
+    /// All experiments: the paper's figures in order, then the extra one.
+    pub const ALL: [Experiment; 9] = [
         Experiment::Fig2,
         Experiment::Fig3,
         Experiment::Fig4,
@@ -124,7 +133,13 @@ impl Experiment {
         Experiment::Fig7,
         Experiment::Fig8,
         Experiment::Fig9,
+        Experiment::Penalty,
     ];
+
+    /// Whether this is a figure of the paper (not the extra `penalty`).
+    pub fn is_paper(self) -> bool {
+        self != Experiment::Penalty
+    }
 
     /// Id as used by `--only` and in file names.
     pub fn id(self) -> &'static str {
@@ -137,10 +152,11 @@ impl Experiment {
             Experiment::Fig7 => "fig7",
             Experiment::Fig8 => "fig8",
             Experiment::Fig9 => "fig9",
+            Experiment::Penalty => "penalty",
         }
     }
 
-    /// Parses a comma-separated list (`fig2,fig6`, `all`); sorted, without duplicates.
+    /// Parses a comma-separated list (`fig2,fig6,penalty`, `all`); sorted, without duplicates.
     pub fn parse_list(s: &str) -> Result<Vec<Experiment>> {
         if s.trim().eq_ignore_ascii_case("all") {
             return Ok(Experiment::ALL.to_vec());
@@ -158,11 +174,12 @@ impl Experiment {
                 "7" => Experiment::Fig7,
                 "8" => Experiment::Fig8,
                 "9" => Experiment::Fig9,
+                "penalty" => Experiment::Penalty,
                 _ => {
                     return Err(Error::invalid(
                         "figure",
                         format!("'{part}'"),
-                        "a comma-separated list of fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9 (or 'all')",
+                        "a comma-separated list of fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9, penalty (or 'all')",
                     ));
                 }
             };
@@ -172,7 +189,7 @@ impl Experiment {
             return Err(Error::invalid(
                 "figure list",
                 format!("'{s}'"),
-                "at least one of fig2 … fig9",
+                "at least one of fig2 … fig9, penalty",
             ));
         }
         out.sort();
@@ -208,6 +225,8 @@ pub struct Settings {
     pub fig8: fig8::Config,
     /// Fig. 9.
     pub fig9: fig9::Config,
+    /// The extra penalty figure.
+    pub penalty: penalty::Config,
 }
 
 impl Settings {
@@ -223,6 +242,7 @@ impl Settings {
             fig7: fig7::Config::new(size),
             fig8: fig8::Config::new(size),
             fig9: fig9::Config::new(size),
+            penalty: penalty::Config::new(size),
         }
     }
 }
@@ -244,6 +264,7 @@ pub fn run_experiment(
         Experiment::Fig7 => fig7::run(&settings.fig7, out, progress),
         Experiment::Fig8 => fig8::run(&settings.fig8, out, progress),
         Experiment::Fig9 => fig9::run(&settings.fig9, out, progress),
+        Experiment::Penalty => penalty::run(&settings.penalty, out, progress),
     }?;
     fig.seconds = start.elapsed().as_secs_f64();
     Ok(fig)
@@ -281,7 +302,7 @@ impl Report {
 }
 
 /// How every experiment computes (recorded in the report as its `engine`).
-pub const METHOD: &str = "cpu-f64: faer thin SVD / singular values + closed-form masks (gdshrink::spectral::shrink); literal f64 gradient descent (gdshrink::gd::CpuEngine) for the Prop. 4.1 check";
+pub const METHOD: &str = "cpu-f64: faer thin SVD / singular values + closed-form masks (gdshrink::spectral::shrink); literal f64 gradient descent (gdshrink::gd::CpuEngine) for the Prop. 4.1 check; FFT of the activation (gdshrink::spectral::penalty) for the extra penalty figure";
 
 /// Runs the experiments in order and collects a [`Report`] (files are written
 /// as each experiment finishes; call [`report::write`] for the report files).
@@ -306,4 +327,22 @@ pub fn run_all(
         seconds: start.elapsed().as_secs_f64(),
         command: command.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_list_knows_the_extra_figure() {
+        assert_eq!(
+            Experiment::parse_list("penalty, fig2").unwrap(),
+            vec![Experiment::Fig2, Experiment::Penalty]
+        );
+        let all = Experiment::parse_list("all").unwrap();
+        assert_eq!(all.len(), 9);
+        assert_eq!(all.iter().filter(|e| !e.is_paper()).count(), 1);
+        let err = Experiment::parse_list("fig10").unwrap_err().to_string();
+        assert!(err.contains("penalty") && err.contains("fig10"), "{err}");
+    }
 }

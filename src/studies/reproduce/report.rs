@@ -112,10 +112,25 @@ pub fn markdown(report: &Report) -> String {
         t.row([f.id.clone(), format!("{:.2}", f.seconds)]);
     }
     s.push_str(&t.render_markdown());
+    let mut extra = false;
     for f in &report.figures {
+        if !extra && is_extra(f) {
+            extra = true;
+            let _ = writeln!(s, "\n# Beyond the paper\n\n{EXTRA_TEXT}");
+        }
         figure_md(&mut s, f);
     }
     s
+}
+
+/// What the report says before the figures that are not the paper's.
+const EXTRA_TEXT: &str = "The figures below are not in arXiv 2504.18207: they check the companion paper's prediction (arXiv 2503.10587) on the same designs, with claims of their own.";
+
+/// Whether a figure is not one of the paper's (the extra `penalty`).
+fn is_extra(f: &FigureOutput) -> bool {
+    super::Experiment::ALL
+        .iter()
+        .any(|e| e.id() == f.id && !e.is_paper())
 }
 
 fn figure_md(s: &mut String, f: &FigureOutput) {
@@ -281,7 +296,12 @@ pub fn html(report: &Report, out: &Path) -> String {
         );
     }
     let _ = write!(s, "</table>");
+    let mut extra = false;
     for f in &report.figures {
+        if !extra && is_extra(f) {
+            extra = true;
+            let _ = write!(s, "<h1>Beyond the paper</h1><p>{}</p>", esc(EXTRA_TEXT));
+        }
         figure_html(&mut s, f, out);
     }
     let _ = writeln!(s, "</body></html>");

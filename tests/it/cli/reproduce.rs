@@ -48,7 +48,7 @@ fn command_writes_files_and_report() {
     );
 
     for fig in [
-        "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9",
+        "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9", "penalty",
     ] {
         let d = out.join(fig);
         let files: Vec<String> = std::fs::read_dir(&d)
@@ -71,6 +71,23 @@ fn command_writes_files_and_report() {
         assert!(
             md.contains(&format!("{fig}/")),
             "report.md does not reference {fig}"
+        );
+    }
+    // The extra figure comes after the paper's, under its own heading, with
+    // one plot per activation.
+    let extra = md
+        .find("# Beyond the paper")
+        .expect("report.md has no extra section");
+    assert!(
+        md.find("## Fig. 9").is_some_and(|f9| f9 < extra),
+        "extra section before Fig. 9"
+    );
+    assert!(md[extra..].contains("penalty.exponents"));
+    assert!(html.contains("Beyond the paper"));
+    for a in ["penalty", "heaviside", "relu", "sinc", "wavepacket"] {
+        assert!(
+            out.join(format!("penalty/{a}.png")).is_file(),
+            "penalty/{a}.png"
         );
     }
     // PNG signature.
@@ -107,7 +124,10 @@ fn only_and_errors() {
         .assert()
         .failure();
     let err = String::from_utf8(e.get_output().stderr.clone()).unwrap();
-    assert!(err.contains("fig1") && err.contains("fig9"), "{err}");
+    assert!(
+        err.contains("fig1") && err.contains("fig9") && err.contains("penalty"),
+        "{err}"
+    );
 
     let e = gdshrink()
         .args([

@@ -68,6 +68,32 @@ fn quick_claims_hold() {
     assert_pass(claim(&claims, "fig7.network_equals_spline_r12"));
     assert_pass(claim(&claims, "fig7.ridge_equals_spline"));
 
+    // Extra figure: the penalty exponents of heaviside, relu and relu2 (2, 4,
+    // 6 within 0.1) and the closed forms hold at quick size too.
+    let c = claim(&claims, "penalty.exponents");
+    assert_pass(c);
+    let ex = c.numbers.as_array().unwrap();
+    assert_eq!(ex.len(), 3, "{ex:?}");
+    for e in ex {
+        let (got, want) = (
+            e["exponent"].as_f64().unwrap(),
+            e["expected"].as_f64().unwrap(),
+        );
+        assert!((got - want).abs() <= 0.1, "{e}");
+    }
+    assert_pass(claim(&claims, "penalty.closed_forms"));
+    // Its observations are reported (pass or not) with their numbers.
+    for id in [
+        "penalty.spectrum_follows_penalty",
+        "penalty.slopes_match",
+        "penalty.gd_keeps_predicted",
+        "penalty.band_limit",
+    ] {
+        let c = claim(&claims, id);
+        assert_eq!(c.kind, ClaimKind::Observation, "{id}");
+        assert!(!c.numbers.as_array().unwrap().is_empty(), "{id}");
+    }
+
     // Ids are unique.
     let ids: BTreeSet<&str> = claims.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids.len(), claims.len());
