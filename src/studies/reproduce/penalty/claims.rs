@@ -167,7 +167,7 @@ fn spectrum_follows_penalty(cfg: &Config, reports: &[PenaltyReport]) -> Option<C
     }
     let bad: Vec<&str> = rows
         .iter()
-        .filter(|r| !(r.1 >= MIN_CORRELATION))
+        .filter(|r| r.1.is_nan() || r.1 < MIN_CORRELATION)
         .map(|r| r.0.as_str())
         .collect();
     Some(
