@@ -8,7 +8,7 @@
 //!
 //! 1. Q₁: an orthonormal basis of an r×b block with entries uniform in
 //!    [−½, ½) from a ChaCha8 generator seeded with `seed` (b = K + p, the
-//!    oversampling p = max(10, K/4) by default).
+//!    oversampling p = max(10, K/10) by default).
 //! 2. Each step applies G to the newest block, Z = Tᵀ(T·Q_j), in **one pass**
 //!    over row blocks of T (A·X and Aᵀ·Y of the issue fused), orthogonalizes Z
 //!    twice against every block so far (block classical Gram–Schmidt) and
@@ -20,12 +20,14 @@
 //!    most `tol`·s_0 for all K leading components, when the Krylov space would
 //!    exceed r, or after `max_steps` steps (default 40).
 //! 4. Rayleigh–Ritz on T itself (not squared): with Z the b leading Ritz
-//!    vectors, one pass forms T·Z and its thin SVD T·Z = Û Ŝ Wᵀ; then
-//!    v̂ = Z W, û the columns of Û, ŝ the diagonal of Ŝ (mapped back to A's
-//!    sides when T = Aᵀ).
-//! 5. Check: one more pass computes A·v̂_k and Aᵀ·û_k explicitly and reports,
-//!    relative to ŝ_0, ‖Aᵀû_k − ŝ_k v̂_k‖ (`residual_left`) and
-//!    ‖A v̂_k − ŝ_k û_k‖ (`residual_right`) for every k < K.
+//!    vectors, one last pass forms T·Z and C = Tᵀ(T·Z) together; the thin SVD
+//!    T·Z = Û Ŝ Wᵀ gives v̂ = Z W, û the columns of Û, ŝ the diagonal of Ŝ
+//!    (mapped back to A's sides when T = Aᵀ).
+//! 5. Check: from the products of that pass, A·v̂_k and Aᵀ·û_k are formed
+//!    explicitly (T·v̂_k = (T·Z)·w_k and Tᵀ·û_k = C·w_k/ŝ_k) and, relative to
+//!    ŝ_0, ‖Aᵀû_k − ŝ_k v̂_k‖ (`residual_left`) and ‖A v̂_k − ŝ_k û_k‖
+//!    (`residual_right`, rounding only, by construction) are reported for
+//!    every k < K.
 //!
 //! When the oversampled block would cover a quarter of the space (4b ≥ r) the
 //! Krylov steps are skipped and step 4 is taken with Z = I, which is the thin
@@ -42,10 +44,10 @@
 //!   angle of about ρ/gap of the true one (Wedin), so individual vectors
 //!   inside a near-degenerate pair (tanh's) are not determined, their span is.
 //!
-//! The Krylov space is built with the squared operator G, so its rounding
-//! error is about √L·ε·s_0² and the residual of component k cannot go below
-//! about √L·ε·s_0²/s_k: the residuals are limited to
-//! `floor_k` = 8·√L·ε·s_0/ŝ_k relative to s_0. **What the code checks**:
+//! The Krylov space is built with the squared operator G, whose products
+//! carry a rounding error of about √L·ε·s_0², and Tᵀû_k is formed as
+//! C·w_k/ŝ_k with the same error: the residual of component k cannot go below
+//! about √L·ε·s_0²/s_k, i.e. `floor_k` = 8·√L·ε·s_0/ŝ_k relative to s_0. **What the code checks**:
 //! `converged` is true when, for every k < K, both explicit residuals are at
 //! most `bound[k]` = max(`tol`, `floor_k`). Components with ŝ_k below about
 //! √(L·ε)·s_0 are therefore only known to be small (their bound exceeds
@@ -53,8 +55,9 @@
 //!
 //! Memory: the basis Q (r × b·steps) and, on a design, the blocks in flight
 //! (≤ 32 MiB of T each) and one r×b accumulator per group of blocks (8
-//! groups); A itself is never stored. Cost per step: one evaluation of every
-//! entry of A (a design) and 4·N·M·b flops. Deterministic: the groups of
+//! groups); A itself is never stored. Cost per step (and of the last pass):
+//! one evaluation of every entry of A (a design) and 4·N·M·b flops; in all
+//! `steps` + 1 passes. Deterministic: the groups of
 //! blocks are fixed (independent of the thread count) and summed in order.
 
 use faer::{Accum, Mat, MatMut, MatRef, Par, Side};
@@ -84,7 +87,7 @@ const GROUPS: usize = 8;
 pub struct TopkOptions {
     /// K, the number of leading components (1 ≤ K ≤ min(N, M)).
     pub k: usize,
-    /// Block size b ≥ K (0: K + max(10, K/4)).
+    /// Block size b ≥ K (0: K + max(10, K/10)).
     pub block: usize,
     /// Most Krylov steps (0: [`TOPK_MAX_STEPS`]).
     pub max_steps: usize,
@@ -189,7 +192,7 @@ impl From<&TopkSpectrum> for TopkInfo {
     }
 }
 
-/// What one pass over T computes; every product is optional.
+/// What one pass over T computes.
 #[derive(Clone, Copy)]
 struct Job<'a> {
     /// X (r × c): T·X is formed.
@@ -198,15 +201,12 @@ struct Job<'a> {
     keep_tx: bool,
     /// Form Tᵀ(T·X).
     gram: bool,
-    /// Y (L × d): Tᵀ·Y is formed.
-    y: Option<MatRef<'a, f64>>,
 }
 
 #[derive(Default)]
 struct PassOut {
     tx: Option<Mat<f64>>,
     gram: Option<Mat<f64>>,
-    ty: Option<Mat<f64>>,
 }
 
 /// T = A (N ≥ M) or Aᵀ as an operator, L × r.
@@ -241,11 +241,9 @@ impl Tall for Stored<'_> {
             (Some(tx), true) => Some(product(self.t.transpose(), tx.as_ref(), par)),
             _ => None,
         };
-        let ty = job.y.map(|y| product(self.t.transpose(), y, par));
         PassOut {
             tx: if job.keep_tx { tx } else { None },
             gram,
-            ty,
         }
     }
 }
@@ -313,13 +311,12 @@ impl Tall for Streamed<'_> {
         let (l, r, rows) = (self.l(), self.r(), self.rows);
         let blocks = l.div_ceil(rows);
         let groups = GROUPS.min(blocks);
-        let parts: Vec<(Vec<Mat<f64>>, Option<Mat<f64>>, Option<Mat<f64>>)> = (0..groups)
+        let parts: Vec<(Vec<Mat<f64>>, Option<Mat<f64>>)> = (0..groups)
             .into_par_iter()
             .map(|g| {
                 let mut buf = Mat::<f64>::zeros(rows, r);
                 let c = job.x.map_or(0, |x| x.ncols());
                 let mut gram = job.gram.then(|| Mat::<f64>::zeros(r, c));
-                let mut ty = job.y.map(|y| Mat::<f64>::zeros(r, y.ncols()));
                 let mut txs = Vec::new();
                 for kb in (g * blocks / groups)..((g + 1) * blocks / groups) {
                     let start = kb * rows;
@@ -335,11 +332,8 @@ impl Tall for Streamed<'_> {
                             txs.push(txb);
                         }
                     }
-                    if let (Some(y), Some(acc)) = (job.y, ty.as_mut()) {
-                        add_product(acc, tb.transpose(), y.subrows(start, len));
-                    }
                 }
-                (txs, gram, ty)
+                (txs, gram)
             })
             .collect();
         let tx = (job.keep_tx && job.x.is_some()).then(|| {
@@ -352,15 +346,9 @@ impl Tall for Streamed<'_> {
             }
             out
         });
-        let (mut grams, mut tys) = (Vec::new(), Vec::new());
-        for (_, g, t) in parts {
-            grams.push(g);
-            tys.push(t);
-        }
         PassOut {
             tx,
-            gram: sum_in_order(grams.into_iter()),
-            ty: sum_in_order(tys.into_iter()),
+            gram: sum_in_order(parts.into_iter().map(|p| p.1)),
         }
     }
 }
@@ -444,7 +432,7 @@ struct Plan {
 fn plan(r: usize, opts: &TopkOptions) -> Plan {
     let k = opts.k;
     let b = if opts.block == 0 {
-        k + (k / 4).max(10)
+        k + (k / 10).max(10)
     } else {
         opts.block
     }
@@ -489,32 +477,33 @@ fn run(
     } else {
         krylov(t, &p, &finite)?
     };
-    // Rayleigh–Ritz on T: T·Z = Û Ŝ Wᵀ.
-    let tz = t
-        .pass(Job {
-            x: Some(z.as_ref()),
-            keep_tx: true,
-            gram: false,
-            y: None,
-        })
-        .tx
-        .unwrap_or_else(Mat::new);
+    // Rayleigh–Ritz on T, T·Z = Û Ŝ Wᵀ, and C = Tᵀ(T·Z) in the same pass.
+    let out = t.pass(Job {
+        x: Some(z.as_ref()),
+        keep_tx: true,
+        gram: true,
+    });
+    let (tz, c) = (
+        out.tx.unwrap_or_else(Mat::new),
+        out.gram.unwrap_or_else(Mat::new),
+    );
     finite(&tz, "top-K Rayleigh-Ritz")?;
     let svd = tz
         .thin_svd()
         .map_err(|e| linalg_error("top-K Rayleigh-Ritz SVD", tz.as_ref(), e))?;
     let k = p.k;
     let s: Vec<f64> = svd.S().column_vector().iter().take(k).copied().collect();
+    let w = svd.V().subcols(0, k);
     let ut = svd.U().subcols(0, k).to_owned();
-    let vt = product(z.as_ref(), svd.V().subcols(0, k), Par::Seq);
-    // The check: T·v̂ and Tᵀ·û explicitly.
-    let out = t.pass(Job {
-        x: Some(vt.as_ref()),
-        keep_tx: true,
-        gram: false,
-        y: Some(ut.as_ref()),
-    });
-    let (tv, tu) = (out.tx.unwrap_or_else(Mat::new), out.ty.unwrap_or_else(Mat::new));
+    let vt = product(z.as_ref(), w, Par::Seq);
+    // The check: T·v̂_k = (T·Z)·w_k and Tᵀ·û_k = C·w_k/ŝ_k, both from the
+    // products with A of this pass.
+    let tv = product(tz.as_ref(), w, Par::Seq);
+    let mut tu = product(c.as_ref(), w, Par::Seq);
+    for (col, &sk) in s.iter().enumerate() {
+        let inv = if sk > 0.0 { 1.0 / sk } else { 0.0 };
+        tu.as_mut().col_mut(col).iter_mut().for_each(|x| *x *= inv);
+    }
     let s0 = s[0];
     let scale = if s0 > 0.0 { 1.0 / s0 } else { 0.0 };
     let res = |prod: &Mat<f64>, other: &Mat<f64>, c: usize| -> f64 {
@@ -548,7 +537,7 @@ fn run(
         converged,
         steps,
         block: p.b,
-        passes: steps + 2,
+        passes: steps + 1,
         full: p.steps == 0,
         tol: p.tol,
     })
@@ -576,7 +565,6 @@ fn krylov(
                 x: Some(qj),
                 keep_tx: false,
                 gram: true,
-                y: None,
             })
             .gram
             .unwrap_or_else(Mat::new);
