@@ -38,6 +38,7 @@ pub use smax::{
 };
 pub use stream::{
     DesignSpectrum, SpectrumRoute, StreamOptions, StreamRoute, StreamedSpectrum, design_spectrum,
+    prefers_topk,
     matrix_spectrum, streamed_spectrum,
 };
 pub use topk::{TopkInfo, TopkOptions, TopkSpectrum, topk_of_design, topk_of_matrix};
