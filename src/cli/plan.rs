@@ -66,9 +66,14 @@ pub fn dense_svd(
 pub fn topk(n: usize, m: usize, k: usize, stored: bool) -> Plan {
     let (r, l) = (n.min(m), n.max(m));
     let b = (k + (k / 10).max(10)).min(r);
-    let steps = (r / b).saturating_sub(1).min(gdshrink::spectral::topk::TOPK_MAX_STEPS);
+    let steps = (r / b)
+        .saturating_sub(1)
+        .min(gdshrink::spectral::topk::TOPK_MAX_STEPS);
     let mut p = Plan::new("use a smaller --k, --n or --m")
-        .host("grids x and b (f64)", gdshrink::resources::array_bytes(n + m, 1, 8))
+        .host(
+            "grids x and b (f64)",
+            gdshrink::resources::array_bytes(n + m, 1, 8),
+        )
         .host_f64("Krylov basis", r, b * (steps + 1))
         .host_f64("block tridiagonal projection", b * steps, b * steps)
         .host_f64("T·Z and Tᵀ(T·Z) of the last pass", l + r, b)

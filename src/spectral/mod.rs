@@ -38,11 +38,10 @@ pub use smax::{
 };
 pub use stream::{
     DesignSpectrum, SpectrumRoute, StreamOptions, StreamRoute, StreamedSpectrum, design_spectrum,
-    prefers_topk,
-    matrix_spectrum, streamed_spectrum,
+    matrix_spectrum, prefers_topk, streamed_spectrum,
 };
-pub use topk::{TopkInfo, TopkOptions, TopkSpectrum, topk_of_design, topk_of_matrix};
 pub use svd::{
     SvdMethod, ThinSvd, normalized, singular_values, singular_values_gram, singular_values_with,
     thin_svd,
 };
+pub use topk::{TopkInfo, TopkOptions, TopkSpectrum, topk_of_design, topk_of_matrix};

@@ -218,13 +218,17 @@ fn compute_topk(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>>
     let opts = spectrum::TopkOptions::new(k);
     let (got, how) = match &features {
         Features::Network(d) if stores_for_topk(n, m) => {
-            let sp = spinner(&format!("building A ({n} x {m}) and its {k} leading components (topk)"));
+            let sp = spinner(&format!(
+                "building A ({n} x {m}) and its {k} leading components (topk)"
+            ));
             let got = spectrum::topk_of_matrix(d.matrix().as_ref(), &opts)?;
             sp.finish_and_clear();
             (got, "A built once")
         }
         Features::Network(d) => {
-            let sp = spinner(&format!("streaming A ({n} x {m}) for its {k} leading components (topk)"));
+            let sp = spinner(&format!(
+                "streaming A ({n} x {m}) for its {k} leading components (topk)"
+            ));
             let got = spectrum::topk_of_design(d, &opts)?;
             sp.finish_and_clear();
             (got, "A streamed in blocks, never stored")
@@ -441,7 +445,11 @@ fn topk_line(tk: &spectrum::TopkSpectrum) -> String {
         num(tk.max_residual()),
         num(tk.tol),
         num(worst_bound),
-        if tk.converged { "converged" } else { "NOT converged" }
+        if tk.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        }
     );
     if !tk.converged {
         line.push_str(
