@@ -248,6 +248,9 @@ impl Tall for Stored<'_> {
     }
 }
 
+/// One group's blocks of T·X (when kept) and its share of Tᵀ(T·X).
+type GroupOut = (Vec<Mat<f64>>, Option<Mat<f64>>);
+
 /// A design's A generated in blocks of rows of T, never stored.
 struct Streamed<'a> {
     design: &'a Design,
@@ -311,7 +314,7 @@ impl Tall for Streamed<'_> {
         let (l, r, rows) = (self.l(), self.r(), self.rows);
         let blocks = l.div_ceil(rows);
         let groups = GROUPS.min(blocks);
-        let parts: Vec<(Vec<Mat<f64>>, Option<Mat<f64>>)> = (0..groups)
+        let parts: Vec<GroupOut> = (0..groups)
             .into_par_iter()
             .map(|g| {
                 let mut buf = Mat::<f64>::zeros(rows, r);

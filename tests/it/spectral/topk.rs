@@ -201,7 +201,10 @@ fn bad_k_and_options_are_errors() {
     let e = topk_of_design(&d, &TopkOptions::new(0))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("k") && e.contains("at least 1"), "{e}");
+    assert!(
+        e.contains("invalid k = 0") && e.contains("at least 1"),
+        "{e}"
+    );
     let e = topk_of_design(&d, &TopkOptions::new(31))
         .unwrap_err()
         .to_string();
