@@ -47,13 +47,15 @@
 //! The Krylov space is built with the squared operator G, whose products
 //! carry a rounding error of about √L·ε·s_0², and Tᵀû_k is formed as
 //! C·w_k/ŝ_k with the same error: the residual of component k cannot go below
-//! about √L·ε·s_0²/s_k, i.e. `floor_k` = 8·√L·ε·s_0/ŝ_k relative to s_0. **What the code checks**:
-//! `converged` is true when, for every k < K, both explicit residuals are at
-//! most `bound[k]` = max(`tol`, `floor_k`). Components with ŝ_k below about
-//! √(L·ε)·s_0 are therefore only known to be small (their bound exceeds
-//! ŝ_k/s_0 itself); the values above stay accurate to ≈ ε·s_max + ρ²/gap.
+//! about √L·ε·s_0²/s_k, i.e. `floor_k` = 8·√L·ε·s_0/ŝ_k relative to s_0.
+//! **What the code checks**: `converged` is true when, for every k < K, both
+//! explicit residuals are at most `bound[k]` = max(`tol`, `floor_k`).
+//! Components with ŝ_k below about √(8·√L·ε)·s_0 are therefore only known to
+//! be small (their bound exceeds ŝ_k/s_0 itself); the values above stay
+//! accurate to ≈ ε·s_max + ρ²/gap.
 //!
-//! Memory: the basis Q (r × b·steps) and, on a design, the blocks in flight
+//! Memory: the basis Q and the projection, allocated at the step limit
+//! (r × b·(steps + 1) and (b·steps)²), and, on a design, the blocks in flight
 //! (≤ 32 MiB of T each) and one r×b accumulator per group of blocks (8
 //! groups); A itself is never stored. Cost per step (and of the last pass):
 //! one evaluation of every entry of A (a design) and 4·N·M·b flops; in all
