@@ -54,8 +54,9 @@
 //! be small (their bound exceeds ŝ_k/s_0 itself); the values above stay
 //! accurate to ≈ ε·s_max + ρ²/gap.
 //!
-//! Memory: the basis Q and the projection, allocated at the step limit
-//! (r × b·(steps + 1) and (b·steps)²), and, on a design, the blocks in flight
+//! Memory: the basis Q (r × b·(steps + 1), reserved at the step limit and
+//! filled as the steps go) and the projection ((b·steps)²), and, on a
+//! design, the blocks in flight
 //! (≤ 32 MiB of T each) and one r×b accumulator per group of blocks (8
 //! groups); A itself is never stored. Cost per step (and of the last pass):
 //! one evaluation of every entry of A (a design) and 4·N·M·b flops; in all
@@ -500,11 +501,11 @@ fn run(
     let s: Vec<f64> = svd.S().column_vector().iter().take(k).copied().collect();
     let w = svd.V().subcols(0, k);
     let ut = svd.U().subcols(0, k).to_owned();
-    let vt = product(z.as_ref(), w, Par::Seq);
+    let vt = product(z.as_ref(), w, faer::get_global_parallelism());
     // The check: T·v̂_k = (T·Z)·w_k and Tᵀ·û_k = C·w_k/ŝ_k, both from the
     // products with A of this pass.
-    let tv = product(tz.as_ref(), w, Par::Seq);
-    let mut tu = product(c.as_ref(), w, Par::Seq);
+    let tv = product(tz.as_ref(), w, faer::get_global_parallelism());
+    let mut tu = product(c.as_ref(), w, faer::get_global_parallelism());
     for (col, &sk) in s.iter().enumerate() {
         let inv = if sk > 0.0 { 1.0 / sk } else { 0.0 };
         tu.as_mut().col_mut(col).iter_mut().for_each(|x| *x *= inv);
@@ -556,12 +557,15 @@ fn krylov(
     finite: &dyn Fn(&Mat<f64>, &str) -> Result<()>,
 ) -> Result<(Mat<f64>, usize)> {
     let (r, b) = (t.r(), p.b);
+    let par = faer::get_global_parallelism();
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
-    let mut q = Mat::<f64>::zeros(r, b * (p.steps + 1));
+    // The basis grows by one block per step inside its reserved capacity (no
+    // pages are touched beyond the steps taken); so does the projection.
+    let mut q = Mat::<f64>::with_capacity(r, b * (p.steps + 1));
     let start = Mat::<f64>::from_fn(r, b, |_, _| rng.random::<f64>() - 0.5);
-    let (q1, _) = orthonormalize(&start, q.as_ref().subcols(0, 0), &mut rng)?;
-    q.as_mut().subcols_mut(0, b).copy_from(&q1);
-    let mut tri = Mat::<f64>::zeros(b * p.steps, b * p.steps);
+    let (q1, _) = orthonormalize(&start, q.as_ref(), &mut rng)?;
+    q.resize_with(r, b, |i, c| q1[(i, c)]);
+    let mut tri = Mat::<f64>::zeros(b, b);
     for j in 0..p.steps {
         let dim = (j + 1) * b;
         let qj = q.as_ref().subcols(j * b, b);
@@ -574,41 +578,43 @@ fn krylov(
             .gram
             .unwrap_or_else(Mat::new);
         finite(&w, "top-K Krylov step")?;
-        let aj = product(qj.transpose(), w.as_ref(), Par::Seq);
+        let aj = product(qj.transpose(), w.as_ref(), par);
         for (i, c) in (0..b).flat_map(|i| (0..b).map(move |c| (i, c))) {
             tri[(j * b + i, j * b + c)] = 0.5 * (aj[(i, c)] + aj[(c, i)]);
         }
-        let basis = q.as_ref().subcols(0, dim);
+        let basis = q.as_ref();
         for _ in 0..2 {
-            let c = product(basis.transpose(), w.as_ref(), Par::Seq);
-            faer::linalg::matmul::matmul(
-                w.as_mut(),
-                Accum::Add,
-                basis,
-                c.as_ref(),
-                -1.0,
-                faer::get_global_parallelism(),
-            );
+            project_out(&mut w, basis);
         }
-        let sub = tri.as_ref().subrows(0, dim).subcols(0, dim);
-        let eig = sub
+        let eig = tri
             .self_adjoint_eigen(Side::Lower)
-            .map_err(|e| linalg_error("top-K block tridiagonal eigen", sub, e))?;
+            .map_err(|e| linalg_error("top-K block tridiagonal eigen", tri.as_ref(), e))?;
         let theta: Vec<f64> = eig.S().column_vector().iter().rev().copied().collect();
         let y = Mat::<f64>::from_fn(dim, dim, |i, c| eig.U()[(i, dim - 1 - c)]);
         let (qn, bj) = orthonormalize(&w, basis, &mut rng)?;
         let done = converged(&theta, y.as_ref().subrows(j * b, b), bj.as_ref(), p);
         if done || j + 1 == p.steps {
-            let z = product(basis, y.as_ref().subcols(0, b), Par::Seq);
+            let z = product(basis, y.as_ref().subcols(0, b), par);
             return Ok((z, j + 1));
         }
-        q.as_mut().subcols_mut(dim, b).copy_from(&qn);
-        let mut blk = tri.as_mut().subrows_mut(dim, b).subcols_mut(j * b, b);
-        blk.copy_from(&bj);
-        tri.as_mut()
+        q.resize_with(r, dim + b, |i, c| qn[(i, c - dim)]);
+        let mut grown = Mat::<f64>::zeros(dim + b, dim + b);
+        grown
+            .as_mut()
+            .subrows_mut(0, dim)
+            .subcols_mut(0, dim)
+            .copy_from(&tri);
+        grown
+            .as_mut()
+            .subrows_mut(dim, b)
+            .subcols_mut(j * b, b)
+            .copy_from(&bj);
+        grown
+            .as_mut()
             .subrows_mut(j * b, b)
             .subcols_mut(dim, b)
             .copy_from(bj.transpose());
+        tri = grown;
     }
     unreachable!("the loop returns at its last step")
 }
@@ -662,7 +668,11 @@ fn orthonormalize(
         let nv = v.col(0).norm_l2();
         qn.as_mut().col_mut(i).copy_from(v.col(0) / nv);
     }
-    let coupling = product(qn.as_ref().transpose(), w.as_ref(), Par::Seq);
+    let coupling = product(
+        qn.as_ref().transpose(),
+        w.as_ref(),
+        faer::get_global_parallelism(),
+    );
     Ok((qn, coupling))
 }
 
@@ -670,7 +680,8 @@ fn project_out(v: &mut Mat<f64>, basis: MatRef<'_, f64>) {
     if basis.ncols() == 0 {
         return;
     }
-    let c = product(basis.transpose(), v.as_ref(), Par::Seq);
+    let par = faer::get_global_parallelism();
+    let c = product(basis.transpose(), v.as_ref(), par);
     let mut vm: MatMut<'_, f64> = v.as_mut();
-    faer::linalg::matmul::matmul(vm.as_mut(), Accum::Add, basis, c.as_ref(), -1.0, Par::Seq);
+    faer::linalg::matmul::matmul(vm.as_mut(), Accum::Add, basis, c.as_ref(), -1.0, par);
 }
