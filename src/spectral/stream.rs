@@ -411,7 +411,7 @@ pub enum SpectrumRoute {
 /// b = K + max(10, K/10) is at most r/16. A full SVD costs ≈ 4·N·M·r flops
 /// plus the bidiagonal part; the block Krylov method ≈ 4·N·M·b per pass, and
 /// it takes about 5–10 passes at the default tolerance (measured on the
-/// paper's activations), so it wins by a factor ≳ r/(40·b) ≥ 0.4 at the
+/// paper's activations), so it wins by a factor ≈ r/(10·b) ≥ 1.6 at the
 /// threshold and more above it, and its memory is O((N + M)·b·steps) instead of
 /// the full SVD's 4·N·M.
 #[must_use]
