@@ -6,6 +6,8 @@
 //! * [`smax`] — the one estimator of s_max (Lanczos);
 //! * [`stream`] — the spectrum of wide or tall designs without storing A
 //!   (streamed TSQR or Gram over blocks generated on the fly);
+//! * [`topk`] — the K largest singular triplets by a randomized block Krylov
+//!   method, on a stored A or a design's A generated in blocks, with residuals;
 //! * [`basis`] — principal components against the DST-like basis;
 //! * [`mask`] — the masks m(s): gd_exact 1 − (1 − αs²)^q, gd_flow
 //!   1 − exp(−αqs²), ridge, PCA, and the regimes of discrete GD;
@@ -23,6 +25,7 @@ pub mod shrink;
 pub mod smax;
 pub mod stream;
 pub mod svd;
+pub mod topk;
 
 pub use basis::{
     DstMatch, abs_cos, dst_basis, dst_similarity, dst_similarity_of, fourier_pair_projection, norm,
@@ -35,9 +38,10 @@ pub use smax::{
 };
 pub use stream::{
     DesignSpectrum, SpectrumRoute, StreamOptions, StreamRoute, StreamedSpectrum, design_spectrum,
-    matrix_spectrum, streamed_spectrum,
+    matrix_spectrum, prefers_topk, streamed_spectrum,
 };
 pub use svd::{
     SvdMethod, ThinSvd, normalized, singular_values, singular_values_gram, singular_values_with,
     thin_svd,
 };
+pub use topk::{TopkInfo, TopkOptions, TopkSpectrum, topk_of_design, topk_of_matrix};

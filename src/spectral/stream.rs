@@ -400,6 +400,25 @@ pub enum SpectrumRoute {
     Tsqr,
     /// Streamed Gram matrix, A never stored: ≈ ε·s_max²/s_k.
     StreamGram,
+    /// The K leading components only, by a randomized block Krylov method
+    /// ([`super::topk`]): values to ≈ ε·s_max + ρ²/gap with the residuals ρ
+    /// reported; needs K.
+    Topk,
+}
+
+/// Whether the K leading components are cheaper by [`super::topk`] than by
+/// a full SVD: when r = min(N, M) ≥ 2048 and the Krylov block
+/// b = K + max(10, K/10) is at most r/16. A full SVD costs ≈ 4·N·M·r flops
+/// plus the bidiagonal part; the block Krylov method ≈ 4·N·M·b per pass, and
+/// it takes about 5–10 passes at the default tolerance (measured on the
+/// paper's activations), so it wins by a factor ≈ r/(10·b) ≥ 1.6 at the
+/// threshold and more above it, and its memory is O((N + M)·b·steps) instead of
+/// the full SVD's 4·N·M.
+#[must_use]
+pub fn prefers_topk(n: usize, m: usize, k: usize) -> bool {
+    let r = n.min(m);
+    let b = k + (k / 10).max(10);
+    k >= 1 && r >= 2048 && 16 * b <= r
 }
 
 /// Bytes of a dense f64 A above which `auto` streams: 512 MiB.
@@ -425,6 +444,17 @@ impl SpectrumRoute {
         }
     }
 
+    /// The route `auto` takes when only the K leading components are asked:
+    /// [`SpectrumRoute::Topk`] when [`prefers_topk`] says so, else as
+    /// [`SpectrumRoute::resolve`]. Explicit routes are returned as they are.
+    #[must_use]
+    pub fn resolve_k(self, n: usize, m: usize, k: Option<usize>) -> SpectrumRoute {
+        match k {
+            Some(k) if self == SpectrumRoute::Auto && prefers_topk(n, m, k) => SpectrumRoute::Topk,
+            _ => self.resolve(n, m),
+        }
+    }
+
     /// Whether the route stores A.
     #[must_use]
     pub fn stores_a(self) -> bool {
@@ -446,6 +476,7 @@ impl SpectrumRoute {
             SpectrumRoute::Gram => "gram",
             SpectrumRoute::Tsqr => "tsqr",
             SpectrumRoute::StreamGram => "stream-gram",
+            SpectrumRoute::Topk => "topk",
         }
     }
 
@@ -466,6 +497,7 @@ impl SpectrumRoute {
             SpectrumRoute::StreamGram => format!(
                 "cpu-f64 (streamed {r}x{r} Gram matrix, A never stored; accurate only above ~1.5e-8 s_max)"
             ),
+            SpectrumRoute::Topk => "cpu-f64 (randomized block Krylov for the leading components: block Lanczos on A^T A, Rayleigh-Ritz on A, residuals checked)".into(),
         }
     }
 }
@@ -479,10 +511,11 @@ impl std::str::FromStr for SpectrumRoute {
             "gram" => Ok(SpectrumRoute::Gram),
             "tsqr" => Ok(SpectrumRoute::Tsqr),
             "stream-gram" => Ok(SpectrumRoute::StreamGram),
+            "topk" | "top-k" => Ok(SpectrumRoute::Topk),
             _ => Err(Error::invalid(
                 "method",
                 format!("'{s}'"),
-                "'auto', 'direct', 'gram', 'tsqr' (streamed, accurate) or 'stream-gram' (streamed, top of the spectrum only)",
+                "'auto', 'direct', 'gram', 'tsqr' (streamed, accurate), 'stream-gram' (streamed, top of the spectrum only) or 'topk' (the K leading components)",
             )),
         }
     }
@@ -498,6 +531,15 @@ pub struct DesignSpectrum {
     pub u: Option<Mat<f64>>,
     /// The route that was taken (never `Auto`).
     pub route: SpectrumRoute,
+}
+
+/// The `topk` route computes K components and is called with K.
+fn topk_needs_k() -> Error {
+    Error::invalid(
+        "method",
+        "topk",
+        "a full-spectrum route here; the K leading components are computed by spectral::topk_of_matrix or topk_of_design",
+    )
 }
 
 /// At most min(N, M) = `r` vectors, and none on the dense `gram` route.
@@ -542,6 +584,7 @@ pub fn matrix_spectrum(
                 "'auto', 'direct' or 'gram' for a stored matrix A (the streamed routes generate A from a network)",
             ));
         }
+        SpectrumRoute::Topk => return Err(topk_needs_k()),
         other => other,
     };
     check_vectors(route, vectors, r)?;
@@ -573,6 +616,7 @@ pub fn design_spectrum(
     let r = n.min(m);
     check_vectors(route, vectors, r)?;
     let (s, u) = match route {
+        SpectrumRoute::Topk => return Err(topk_needs_k()),
         SpectrumRoute::Direct | SpectrumRoute::Gram | SpectrumRoute::Auto => {
             return matrix_spectrum(design.matrix().as_ref(), route, vectors);
         }

@@ -3,6 +3,11 @@
 //! and one or more activations. A numerically zero s_{K−1} makes q(K)
 //! unreachable: shown as `unreachable`, `null` in JSON, NaN in files.
 //!
+//! Only s_0 … s_{K_max−1} are needed: where a full SVD would be costly
+//! ([`gdshrink::spectral::prefers_topk`]) they come from the topk route
+//! (randomized block Krylov, with residuals), otherwise from the full
+//! spectrum; the header says which.
+//!
 //! `--out` layout: K_max rows, columns `K`, then `q_{activation}` and
 //! `ratio_sq_{activation}` for each activation in the order given.
 
@@ -47,6 +52,64 @@ struct Column {
     /// s_k/s_0 for k < K_max.
     norm: Vec<f64>,
     rows: Vec<QkRow>,
+    /// On the topk route: (converged, largest residual relative to s_0).
+    topk: Option<TopkSummary>,
+}
+
+/// (converged, largest residual relative to s_0) of a topk run.
+type TopkSummary = (bool, f64);
+
+/// Where the values come from: a stored matrix or a network's design.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Matrix(faer::MatRef<'a, f64>),
+    Network(&'a gdshrink::Design),
+}
+
+impl Source<'_> {
+    fn dims(self) -> (usize, usize) {
+        match self {
+            Source::Matrix(a) => (a.nrows(), a.ncols()),
+            Source::Network(d) => (d.n(), d.m()),
+        }
+    }
+}
+
+/// A network's A is built once for the topk route up to the dense limit of
+/// `spectrum`'s `auto` (512 MiB), and streamed in blocks above.
+fn stores_for_topk(n: usize, m: usize) -> bool {
+    8.0 * n as f64 * m as f64 <= gdshrink::spectral::stream::AUTO_DENSE_LIMIT
+}
+
+/// s_0 … s_{K_max−1} (or all values), and the topk summary when that route
+/// was taken.
+fn leading_values(src: Source<'_>, k_max: usize) -> Result<(Vec<f64>, Option<TopkSummary>)> {
+    let (n, m) = src.dims();
+    if !spectrum::prefers_topk(n, m, k_max) {
+        let s = match src {
+            Source::Matrix(a) => spectrum::singular_values(a)?,
+            Source::Network(d) => spectrum::singular_values(d.matrix().as_ref())?,
+        };
+        return Ok((s, None));
+    }
+    let opts = spectrum::TopkOptions::new(k_max);
+    let t = match src {
+        Source::Matrix(a) => spectrum::topk_of_matrix(a, &opts)?,
+        Source::Network(d) if stores_for_topk(n, m) => {
+            spectrum::topk_of_matrix(d.matrix().as_ref(), &opts)?
+        }
+        Source::Network(d) => spectrum::topk_of_design(d, &opts)?,
+    };
+    Ok((t.s.clone(), Some((t.converged, t.max_residual()))))
+}
+
+/// The engine line: the full SVD or the topk route.
+fn engine(cols: &[Column]) -> &'static str {
+    if cols.iter().any(|c| c.topk.is_some()) {
+        ENGINE_TOPK
+    } else {
+        ENGINE
+    }
 }
 
 /// Runs the command.
@@ -56,17 +119,27 @@ pub fn run(args: &QkArgs) -> Result<()> {
         let a = crate::args::read_design("qk", path, true)?;
         let (n, m) = (a.nrows(), a.ncols());
         check_k_max(args.k_max, n, m)?;
-        let col = column("matrix".into(), None, a.as_ref(), args.k_max)?;
+        let col = column(
+            "matrix".into(),
+            None,
+            Source::Matrix(a.as_ref()),
+            args.k_max,
+        )?;
         drop(a);
         let cols = vec![col];
         let what = format!("matrix A ({n} x {m}) from {}", path.display());
         let human = human(args, &cols, &what);
-        let mut j = base_json("qk", ENGINE);
+        let mut j = base_json("qk", engine(&cols));
         j.insert("design_file".into(), json!(path.display().to_string()));
         return emit(args, j, (n, m), &cols, &human);
     }
     // One activation at a time: the plan of one, the work of all.
-    let mut plan = crate::plan::dense(&args.model.shape, true);
+    let (pn, pm) = crate::plan::sizes(&args.model.shape);
+    let mut plan = if spectrum::prefers_topk(pn, pm, args.k_max) {
+        crate::plan::topk(pn, pm, args.k_max, stores_for_topk(pn, pm))
+    } else {
+        crate::plan::dense(&args.model.shape, true)
+    };
     plan.ops *= args.model.activation.0.len() as f64;
     crate::plan::check("qk", &plan)?;
     let (cols, (n, m)) = columns(args)?;
@@ -82,7 +155,7 @@ pub fn run(args: &QkArgs) -> Result<()> {
         args.model.shape.bias_grid.label()
     );
     let human = human(args, &cols, &what);
-    let mut j = base_json("qk", ENGINE);
+    let mut j = base_json("qk", engine(&cols));
     j.insert("sigma_rule".into(), json!(sigma_text));
     j.insert("grid".into(), json!(args.model.shape.grid.label()));
     j.insert(
@@ -124,14 +197,15 @@ fn check_k_max(k_max: usize, n: usize, m: usize) -> Result<()> {
 }
 
 /// The q(K) column of one matrix.
-fn column(
-    name: String,
-    sigma: Option<f64>,
-    a: faer::MatRef<'_, f64>,
-    k_max: usize,
-) -> Result<Column> {
-    let (n, m) = (a.nrows(), a.ncols());
-    let s = spectrum::singular_values(a)?;
+fn column(name: String, sigma: Option<f64>, src: Source<'_>, k_max: usize) -> Result<Column> {
+    let (n, m) = src.dims();
+    let (s, topk) = leading_values(src, k_max)?;
+    if let Some((false, res)) = topk {
+        eprintln!(
+            "qk: warning: {name}: the topk route did not converge (largest residual {} of s_0): s_(K-1) and q(K) are approximate",
+            num(res)
+        );
+    }
     let rows = qk::q_table(&s, k_max, n, m)?;
     Ok(Column {
         name,
@@ -139,10 +213,13 @@ fn column(
         s_max: s[0],
         norm: spectrum::normalized(&s)[..k_max].to_vec(),
         rows,
+        topk,
     })
 }
 
 const ENGINE: &str = "cpu-f64 (faer bidiagonal SVD of A, values only)";
+
+const ENGINE_TOPK: &str = "cpu-f64 (randomized block Krylov, the K_max leading values only: block Lanczos on A^T A, Rayleigh-Ritz on A, residuals checked)";
 
 /// The q(K) column of every activation, and (N, M).
 fn columns(args: &QkArgs) -> Result<(Vec<Column>, (usize, usize))> {
@@ -159,7 +236,7 @@ fn columns(args: &QkArgs) -> Result<(Vec<Column>, (usize, usize))> {
         cols.push(column(
             act.name(),
             Some(design.sigma()),
-            design.matrix().as_ref(),
+            Source::Network(&design),
             args.k_max,
         )?);
         pb.inc(1);
@@ -170,7 +247,7 @@ fn columns(args: &QkArgs) -> Result<(Vec<Column>, (usize, usize))> {
 
 /// The text output; `what` describes the networks or the matrix.
 fn human(args: &QkArgs, cols: &[Column], what: &str) -> String {
-    let mut human = header("qk", ENGINE, what);
+    let mut human = header("qk", engine(cols), what);
     let show_q = |r: &QkRow| r.q.map_or("unreachable".to_string(), |q| q.to_string());
     if let [c] = cols {
         let mut t = TextTable::new(["K", "q(K)", "(s_0/s_(K-1))^2", "s_(K-1)/s_0"]);
@@ -210,6 +287,10 @@ impl Column {
         o.insert("activation".into(), json!(self.name));
         o.insert("sigma".into(), json!(self.sigma));
         o.insert("s_max".into(), json!(self.s_max));
+        if let Some((converged, res)) = self.topk {
+            o.insert("topk_converged".into(), json!(converged));
+            o.insert("topk_max_residual".into(), json!(res));
+        }
         o.insert(
             "q".into(),
             json!(self.rows.iter().map(|r| r.q).collect::<Vec<_>>()),

@@ -2,8 +2,14 @@
 //! normalized s_k/s_0, and optionally the principal components u_k compared
 //! with the DST-like basis d_k(x) = sin(π(k+½)x).
 //!
+//! With `--k K` only the K largest are computed (`--method topk`, which
+//! `auto` takes when a full SVD would be costly: see
+//! [`gdshrink::spectral::prefers_topk`]), each with its residuals.
+//!
 //! `--out` layout (columns, NaN-padded to the longest block):
-//! * r = min(N, M) rows: `k`, `s`, `s_over_s0`;
+//! * r = min(N, M) rows (K with `--k`): `k`, `s`, `s_over_s0`; on the topk
+//!   route also `residual_left` = ‖Aᵀu_k − s_k v_k‖/s_0 and `residual_right`
+//!   = ‖A v_k − s_k u_k‖/s_0;
 //! * with `--vectors K`, N rows: `x`, `u_0` … `u_{K-1}` (sign chosen so that
 //!   ⟨u_k, d_k⟩ ≥ 0), and K rows: `component`, `abs_cos_dst`, `best_j`,
 //!   `best_abs_cos`, `pair_projection`.
@@ -32,10 +38,18 @@ pub struct SpectrumArgs {
     /// (eigenvalues of the smaller of AAᵀ, AᵀA: values below ≈ 1.5e-8·s_max are
     /// rounding noise), `tsqr` (streamed tall-skinny QR, A never stored: every
     /// s_k to ≈ ε·s_max), `stream-gram` (streamed Gram matrix, A never stored:
-    /// top of the spectrum only), or `auto`: `tsqr` when A would take more than
-    /// 512 MiB or one side is ≥ 16× the other (and ≥ 4096), else `direct`.
+    /// top of the spectrum only), `topk` (the K leading components of --k by
+    /// randomized block Krylov, residuals reported), or `auto`: with --k,
+    /// `topk` when min(N, M) ≥ 2048 and 16·(K + max(10, K/10)) ≤ min(N, M);
+    /// otherwise `tsqr` when A would take more than 512 MiB or one side is
+    /// ≥ 16× the other (and ≥ 4096), else `direct`.
     #[arg(long, default_value = "auto", value_parser = parse_lib::<SpectrumRoute>)]
     pub method: SpectrumRoute,
+    /// Compute only the K largest singular values (and vectors): the `topk`
+    /// route where it is cheaper than a full SVD, the full spectrum cut to K
+    /// otherwise. --top still sets the rows shown.
+    #[arg(long, value_name = "K", value_parser = parse_positive)]
+    pub k: Option<usize>,
     /// Also compute the thin SVD and compare the first K principal components u_k
     /// with the DST basis d_k(x) = sin(π(k+½)x) (|cos|, best match, tanh pair projection).
     #[arg(long, value_name = "K", value_parser = parse_positive)]
@@ -69,6 +83,8 @@ struct Computed<'a> {
     norm: Vec<f64>,
     zero_threshold: f64,
     numerical_rank: usize,
+    /// The topk route's result (residuals, steps), when it was taken.
+    topk: Option<spectrum::TopkSpectrum>,
 }
 
 /// Runs the command.
@@ -86,7 +102,15 @@ pub fn run(args: &SpectrumArgs) -> Result<()> {
             path.display().to_string(),
         )?
     } else {
-        crate::plan::check("spectrum", &crate::plan::dense(&args.model.shape, true))?;
+        let (n, m) = crate::plan::sizes(&args.model.shape);
+        let plan = match args.method.resolve_k(n, m, args.k) {
+            SpectrumRoute::Topk => {
+                let k = args.k.unwrap_or(1).min(n.min(m));
+                crate::plan::topk(n, m, k, stores_for_topk(n, m))
+            }
+            _ => crate::plan::dense(&args.model.shape, true),
+        };
+        crate::plan::check("spectrum", &plan)?;
         Features::Network(args.model.design()?)
     };
     let c = compute(args, features)?;
@@ -97,10 +121,23 @@ fn compute(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>> {
     let (n, m) = (features.n(), features.m());
     let r = n.min(m);
     let route = match &features {
-        Features::Network(_) => args.method.resolve(n, m),
-        Features::Matrix { .. } if args.method == SpectrumRoute::Auto => SpectrumRoute::Direct,
+        Features::Network(_) => args.method.resolve_k(n, m, args.k),
+        Features::Matrix { .. } if args.method == SpectrumRoute::Auto => {
+            match SpectrumRoute::Auto.resolve_k(n, m, args.k) {
+                SpectrumRoute::Topk => SpectrumRoute::Topk,
+                _ => SpectrumRoute::Direct,
+            }
+        }
         Features::Matrix { .. } => args.method,
     };
+    if let Some(k) = args.k {
+        if k > r {
+            bail!("--k {k} asks for more components than min(N, M) = {r} (A is {n} x {m})");
+        }
+    }
+    if route == SpectrumRoute::Topk {
+        return compute_topk(args, features);
+    }
     if let Some(k) = args.vectors {
         if route == SpectrumRoute::Gram {
             bail!(
@@ -128,28 +165,13 @@ fn compute(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>> {
     let x = features.x();
     let engine = route.describe(n, m);
     let (matches, us) = match &got.u {
-        Some(u) => {
-            let ks: Vec<usize> = (0..k).collect();
-            let matches = spectrum::dst_similarity_of(u.as_ref(), r, &x, &ks)?;
-            let us = ks
-                .iter()
-                .map(|&k| {
-                    let mut u: Vec<f64> = u.col(k).iter().copied().collect();
-                    let d = spectrum::dst_basis(&x, k);
-                    let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
-                    if dot < 0.0 {
-                        for v in &mut u {
-                            *v = -*v;
-                        }
-                    }
-                    u
-                })
-                .collect();
-            (matches, us)
-        }
+        Some(u) => dst_matches(u, (k, r), &x)?,
         None => (Vec::new(), Vec::new()),
     };
-    let s = got.s;
+    let mut s = got.s;
+    if let Some(k) = args.k {
+        s.truncate(k);
+    }
     sp.finish_and_clear();
     let s_max = s.first().copied().unwrap_or(0.0);
     // Below this a value carries no information: max(N,M)·ε·s_0 for the SVD
@@ -171,7 +193,109 @@ fn compute(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>> {
         matches,
         us,
         zero_threshold,
+        topk: None,
     })
+}
+
+/// A network's A is built and kept for the topk route when it takes at most
+/// [`gdshrink::spectral::stream::AUTO_DENSE_LIMIT`] (one generation instead
+/// of one per pass); larger ones are streamed and never stored.
+fn stores_for_topk(n: usize, m: usize) -> bool {
+    8.0 * n as f64 * m as f64 <= gdshrink::spectral::stream::AUTO_DENSE_LIMIT
+}
+
+/// The topk route: the K leading triplets with their residuals.
+fn compute_topk(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>> {
+    let (n, m) = (features.n(), features.m());
+    let Some(k) = args.k else {
+        bail!("--method topk computes the K leading components: give --k K");
+    };
+    if let Some(v) = args.vectors {
+        if v > k {
+            bail!("--vectors {v} asks for more components than --k {k} computes");
+        }
+    }
+    let opts = spectrum::TopkOptions::new(k);
+    let (got, how) = match &features {
+        Features::Network(d) if stores_for_topk(n, m) => {
+            let sp = spinner(&format!(
+                "building A ({n} x {m}) and its {k} leading components (topk)"
+            ));
+            let got = spectrum::topk_of_matrix(d.matrix().as_ref(), &opts)?;
+            sp.finish_and_clear();
+            (got, "A built once")
+        }
+        Features::Network(d) => {
+            let sp = spinner(&format!(
+                "streaming A ({n} x {m}) for its {k} leading components (topk)"
+            ));
+            let got = spectrum::topk_of_design(d, &opts)?;
+            sp.finish_and_clear();
+            (got, "A streamed in blocks, never stored")
+        }
+        Features::Matrix { a, .. } => {
+            let sp = spinner(&format!("{k} leading components of A ({n} x {m}) (topk)"));
+            let got = spectrum::topk_of_matrix(faer::Mat::as_ref(a), &opts)?;
+            sp.finish_and_clear();
+            (got, "A as read")
+        }
+    };
+    let x = features.x();
+    let nv = args.vectors.unwrap_or(0);
+    let (matches, us) = dst_matches(&got.u, (nv, n.min(m)), &x)?;
+    let engine = format!(
+        "{} [K = {k}, block {}, {} Krylov steps, {} passes over A; {how}]",
+        SpectrumRoute::Topk.describe(n, m),
+        got.block,
+        got.steps,
+        got.passes
+    );
+    let s = got.s.clone();
+    let zero_threshold = n.max(m) as f64 * f64::EPSILON * s[0];
+    Ok(Computed {
+        args,
+        route: SpectrumRoute::Topk,
+        numerical_rank: s.iter().filter(|&&v| v > zero_threshold).count(),
+        norm: spectrum::normalized(&s),
+        features,
+        x,
+        s,
+        engine,
+        matches,
+        us,
+        zero_threshold,
+        topk: Some(got),
+    })
+}
+
+/// u_k against the DST basis (searched over the first r = min(N, M)) for the
+/// leading `k` columns of `u`, and u_k with
+/// the sign that makes ⟨u_k, d_k⟩ ≥ 0.
+fn dst_matches(
+    u: &faer::Mat<f64>,
+    (k, r): (usize, usize),
+    x: &[f64],
+) -> Result<(Vec<DstMatch>, Vec<Vec<f64>>)> {
+    if k == 0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let ks: Vec<usize> = (0..k).collect();
+    let matches = spectrum::dst_similarity_of(u.as_ref(), r, x, &ks)?;
+    let us = ks
+        .iter()
+        .map(|&k| {
+            let mut u: Vec<f64> = u.col(k).iter().copied().collect();
+            let d = spectrum::dst_basis(x, k);
+            let dot: f64 = u.iter().zip(&d).map(|(a, b)| a * b).sum();
+            if dot < 0.0 {
+                for v in &mut u {
+                    *v = -*v;
+                }
+            }
+            u
+        })
+        .collect();
+    Ok((matches, us))
 }
 
 impl Computed<'_> {
@@ -186,18 +310,35 @@ impl Computed<'_> {
             &self.engine,
             &args.model.features_line(&self.features),
         );
-        let mut t = TextTable::new(["k", "s_k", "s_k/s_0"]);
+        let mut t = match &self.topk {
+            Some(_) => TextTable::new(["k", "s_k", "s_k/s_0", "residual"]),
+            None => TextTable::new(["k", "s_k", "s_k/s_0"]),
+        };
         for k in 0..s.len().min(args.top) {
-            t.row([k.to_string(), num(s[k]), num(norm[k])]);
+            match &self.topk {
+                Some(tk) => t.row([k.to_string(), num(s[k]), num(norm[k]), num(tk.residual(k))]),
+                None => t.row([k.to_string(), num(s[k]), num(norm[k])]),
+            }
         }
         human.push_str(&t.render());
+        let r = self.features.n().min(self.features.m());
         let _ = writeln!(
             human,
-            "showing {} of {} singular values (0-indexed, s_0 = s_max = {}); numerical rank {} (s_k > {}{})",
+            "showing {} of {} singular values{} (0-indexed, s_0 = s_max = {}); numerical rank {}{} (s_k > {}{})",
             s.len().min(args.top),
             s.len(),
+            if s.len() < r {
+                format!(" (the largest of {r})")
+            } else {
+                String::new()
+            },
             num(self.s_max()),
             self.numerical_rank,
+            if s.len() < r && self.numerical_rank == s.len() {
+                " or more"
+            } else {
+                ""
+            },
             if self.route.squares() {
                 "sqrt(max(N,M)*eps)*s_0 = "
             } else {
@@ -205,6 +346,9 @@ impl Computed<'_> {
             },
             num(self.zero_threshold)
         );
+        if let Some(tk) = &self.topk {
+            human.push_str(&topk_line(tk));
+        }
         if !self.matches.is_empty() {
             human.push('\n');
             let mut t = TextTable::new([
@@ -243,6 +387,15 @@ impl Computed<'_> {
         j.insert("singular_values_normalized".into(), json!(self.norm));
         j.insert("numerical_rank".into(), json!(self.numerical_rank));
         j.insert("zero_threshold".into(), json!(self.zero_threshold));
+        if let Some(k) = self.args.k {
+            j.insert("k".into(), json!(k));
+        }
+        if let Some(tk) = &self.topk {
+            j.insert("topk".into(), json!(spectrum::TopkInfo::from(tk)));
+            j.insert("residual_left".into(), json!(tk.residual_left));
+            j.insert("residual_right".into(), json!(tk.residual_right));
+            j.insert("residual_bound".into(), json!(tk.bound));
+        }
         if !self.matches.is_empty() {
             j.insert("x".into(), json!(self.x));
             j.insert(
@@ -259,6 +412,10 @@ impl Computed<'_> {
             .with("k", (0..s.len()).map(|k| k as f64).collect())
             .with("s", s.clone())
             .with("s_over_s0", self.norm.clone());
+        if let Some(tk) = &self.topk {
+            table.push("residual_left", tk.residual_left.clone());
+            table.push("residual_right", tk.residual_right.clone());
+        }
         if !matches.is_empty() {
             table.push("x", self.x.clone());
             for (mt, u) in matches.iter().zip(&self.us) {
@@ -278,6 +435,28 @@ impl Computed<'_> {
         }
         table
     }
+}
+
+/// The topk route's summary: residuals against their bounds.
+fn topk_line(tk: &spectrum::TopkSpectrum) -> String {
+    let worst_bound = tk.bound.iter().copied().fold(0.0, f64::max);
+    let mut line = format!(
+        "residual = max(|A^T u_k - s_k v_k|, |A v_k - s_k u_k|)/s_0; largest {} (each checked against max(tol = {}, 8 sqrt(max(N,M)) eps s_0/s_k), at most {}): {}\n",
+        num(tk.max_residual()),
+        num(tk.tol),
+        num(worst_bound),
+        if tk.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        }
+    );
+    if !tk.converged {
+        line.push_str(
+            "warning: some residuals exceed their bounds (a flat or clustered spectrum near s_K, or the step limit): values are lower bounds accurate to about the residual\n",
+        );
+    }
+    line
 }
 
 fn components_json(matches: &[DstMatch], s: &[f64], us: &[Vec<f64>]) -> Value {

@@ -231,7 +231,7 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
         pool.push(("--out".into(), fx.outputs("csv")));
     }
     let extra: &[(&str, &[&str])] = match cmd {
-        "spectrum" => &[("--top", COUNTS), ("--vectors", COUNTS)],
+        "spectrum" => &[("--top", COUNTS), ("--vectors", COUNTS), ("--k", COUNTS)],
         "shrink" => &[("--ridge", REALS), ("--kappa", REALS), ("--pca-k", COUNTS)],
         "qk" => &[("--k-max", COUNTS)],
         "gd" => &[

@@ -114,3 +114,41 @@ fn qk_unreachable_and_lists() {
         ]
     );
 }
+
+/// Where a full SVD is costly (N = M = 2048, K_max = 6) q(K) comes from the
+/// topk route, which needs only s_0 … s_{K_max−1}: the header says so and the
+/// q(K) equal those of the full spectrum (the values agree to ≈ ε·L·s_0, far
+/// inside the 1e-9 rounding margin of q(K)).
+#[test]
+fn qk_takes_the_topk_route_when_the_svd_is_costly() {
+    let args = [
+        "qk", "-a", "relu", "-n", "2048", "-m", "2048", "--k-max", "6",
+    ];
+    let j = json(&args);
+    assert!(
+        j["engine"].as_str().unwrap().contains("Krylov"),
+        "{}",
+        j["engine"]
+    );
+    let col = &j["activations"][0];
+    assert_eq!(col["topk_converged"], true);
+    assert!(col["topk_max_residual"].as_f64().unwrap() <= 1e-10);
+    let d = Design::spec(Activation::Relu)
+        .sigma(2048.0)
+        .n(2048)
+        .m(2048)
+        .build()
+        .unwrap();
+    let s = spectral::singular_values(d.matrix().as_ref()).unwrap();
+    let want = qk::q_table(&s, 6, 2048, 2048).unwrap();
+    let got: Vec<Option<u64>> = col["q"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(serde_json::Value::as_u64)
+        .collect();
+    assert_eq!(got, want.iter().map(|r| r.q).collect::<Vec<_>>());
+    // Small problems keep the full SVD.
+    let small = json(&["qk", "-a", "relu", "-n", "64", "-m", "64", "--k-max", "6"]);
+    assert!(!small["engine"].as_str().unwrap().contains("Krylov"));
+}

@@ -142,3 +142,89 @@ fn spectrum_gram_agrees_at_the_top() {
         assert!((gram[k] - direct[k]).abs() <= 1e-10 * direct[k], "k={k}");
     }
 }
+
+/// `spectrum --k K`: the topk route with its residuals in --json and --out,
+/// `auto` taking it only where a full SVD is costly, and bad K refused.
+#[test]
+fn spectrum_k_topk_route() {
+    let base = [
+        "spectrum", "-a", "tanh", "-n", "300", "-m", "300", "--k", "10",
+    ];
+    let j = json(&[&base[..], &["--method", "topk"]].concat());
+    assert_eq!(j["method"], "topk");
+    assert_eq!(j["k"], 10);
+    has_keys(
+        &j,
+        &["topk", "residual_left", "residual_right", "residual_bound"],
+    );
+    assert_eq!(j["topk"]["converged"], true);
+    let d = Design::spec(Activation::Tanh)
+        .sigma(300.0)
+        .n(300)
+        .m(300)
+        .build()
+        .unwrap();
+    let want = spectral::singular_values(d.matrix().as_ref()).unwrap();
+    let got = vecf(&j["singular_values"]);
+    assert_eq!(got.len(), 10);
+    // Converged to ρ ≤ 1e-10·s_0: values within ≈ ε·L·s_0 (see the library
+    // tests), well inside 1e-12 relative.
+    assert!(rel_error(&got, &want[..10]) < 1e-12);
+    for key in ["residual_left", "residual_right"] {
+        let r = vecf(&j[key]);
+        assert_eq!(r.len(), 10);
+        assert!(r.iter().all(|&x| x <= 1e-10), "{key}: {r:?}");
+    }
+    let text = ok(&[&base[..], &["--method", "topk", "--top", "3"]].concat());
+    assert!(
+        text.contains("randomized block Krylov") && text.contains("converged"),
+        "{text}"
+    );
+    assert!(
+        text.contains("showing 3 of 10 singular values (the largest of 300)"),
+        "{text}"
+    );
+
+    // auto: a full SVD at N = M = 300 (cut to K), topk at N = M = 2048.
+    let j = json(&base);
+    assert_eq!(j["method"], "direct");
+    assert_eq!(vecf(&j["singular_values"]).len(), 10);
+    let big = json(&[
+        "spectrum", "-a", "relu", "-n", "2048", "-m", "2048", "--k", "5",
+    ]);
+    assert_eq!(big["method"], "topk");
+    assert!(big["engine"].as_str().unwrap().contains("Krylov"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("k.csv");
+    ok(&[
+        &base[..],
+        &["--method", "topk", "--out", csv.to_str().unwrap()],
+    ]
+    .concat());
+    let t = read_csv(&csv);
+    assert_eq!(
+        t.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["k", "s", "s_over_s0", "residual_left", "residual_right"]
+    );
+    assert!(rel_error(&col(&t, "s"), &want[..10]) < 1e-12);
+
+    let e = crate::common::cli::fails(&["spectrum", "-n", "30", "-m", "40", "--k", "31"]);
+    assert!(e.contains("min(N, M) = 30"), "{e}");
+    let e = crate::common::cli::fails(&["spectrum", "-n", "30", "-m", "40", "--method", "topk"]);
+    assert!(e.contains("--k"), "{e}");
+    let e = crate::common::cli::fails(&[
+        "spectrum",
+        "-n",
+        "30",
+        "-m",
+        "40",
+        "--k",
+        "2",
+        "--method",
+        "topk",
+        "--vectors",
+        "3",
+    ]);
+    assert!(e.contains("--vectors 3"), "{e}");
+}

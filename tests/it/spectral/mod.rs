@@ -15,6 +15,7 @@ mod qk_golden;
 mod spectra;
 mod stream;
 mod svd_golden;
+mod topk;
 
 use std::sync::OnceLock;
 
