@@ -19,6 +19,7 @@ use gdshrink::spectral::penalty::analytic_power;
 use gdshrink::studies::penalty::{PenaltyConfig, PenaltyReport, penalty_figure, run as study};
 use serde_json::Value;
 
+use crate::args::Sizes;
 use crate::output::{OutputArgs, base_json, header};
 use crate::progress::spinner;
 
@@ -49,6 +50,17 @@ pub struct PenaltyArgs {
 
 /// Runs the command.
 pub fn run(args: &PenaltyArgs) -> Result<()> {
+    if let Some((lo, hi)) = args.k_band {
+        let shape = &args.model.shape;
+        let nm = crate::plan::sizes(shape);
+        if hi >= nm.0.min(nm.1) {
+            anyhow::bail!(
+                "--k-band {lo}:{hi}: K_HI {hi} must stay below {} (the components are 0 .. min(N, M) - 1); \
+                 lower K_HI or raise the smaller size",
+                Sizes::Shape(shape).min_text(nm)
+            );
+        }
+    }
     let design = args.model.design()?;
     let mut cfg = PenaltyConfig::new(design.clone());
     cfg.exponent_band = args.fit_band;
