@@ -160,6 +160,11 @@ pub struct GpuArgs {
     /// GPU adapter: index or name substring (default: $GDSHRINK_ADAPTER, then the best one).
     #[arg(long)]
     pub adapter: Option<String>,
+    /// Device memory, bytes, that stored matrices (A, K or G) may use
+    /// (default 2 GiB: wgpu cannot query it); with --strategy auto, a run
+    /// whose A does not fit goes without A (matrix-free).
+    #[arg(long, value_name = "BYTES", value_parser = parse_memory_budget)]
+    pub memory_budget: Option<u64>,
 }
 
 /// Opens the GPU adapter given by `--adapter` (index or name substring;
@@ -364,6 +369,12 @@ pub fn parse_list_len(s: &str) -> std::result::Result<usize, String> {
         return Ok(0);
     }
     parse_count(s, "count", crate::plan::MAX_LIST)
+}
+
+/// `--memory-budget BYTES`: device memory for stored matrices, 1 byte to 2^50
+/// (1 PiB).
+pub fn parse_memory_budget(s: &str) -> std::result::Result<u64, String> {
+    parse_count(s, "--memory-budget (bytes of device memory)", 1 << 50).map(|v| v as u64)
 }
 
 /// A number of evaluation points, 1 to [`crate::plan::MAX_EVAL_POINTS`].

@@ -239,6 +239,7 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
             ("--device", &["gpu", "cpu", "tpu"]),
             ("--strategy", &["dual", "matrix-free", "bogus"]),
             ("--adapter", &["", "nosuchadapter", "99"]),
+            ("--memory-budget", COUNTS),
         ],
         "validate" => &[
             ("--show-directions", COUNTS),
