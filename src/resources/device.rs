@@ -327,8 +327,8 @@ impl DeviceNeed {
     /// # Errors
     /// [`Error::InvalidParameter`].
     pub fn check_limits(&self, max_binding: u64, max_buffer: u64, hint: &str) -> Result<()> {
-        let (mb, mbuf) = (max_binding as f64, max_buffer as f64);
         const BINDING: &str = "max_storage_buffer_binding_size";
+        let (mb, mbuf) = (max_binding as f64, max_buffer as f64);
         for b in &self.bindings {
             let (size, what, limit, name) = match b.row_bytes {
                 Some(row) => (row, format!("one row of {}", b.what), mb, BINDING),

@@ -98,9 +98,7 @@ pub fn run(args: &GdArgs) -> Result<()> {
         Device::Gpu => Some(crate::plan::device_need(&device_request(args)?)?),
     };
     if args.design.is_none() {
-        let p = need
-            .iter()
-            .fold(plan(args), |p, need| crate::plan::with_device(p, need));
+        let p = need.iter().fold(plan(args), crate::plan::with_device);
         crate::plan::check("gd", &p)?;
     }
     let ctx = match args.device {

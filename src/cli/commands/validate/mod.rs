@@ -271,9 +271,7 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<Option<DeviceN
                 table_bytes: crate::plan::table_bytes(args.model.activation),
             })?),
         };
-        let plan = need
-            .iter()
-            .fold(plan, |p, need| crate::plan::with_device(p, need));
+        let plan = need.iter().fold(plan, crate::plan::with_device);
         crate::plan::check("validate", &plan)?;
         return Ok(need);
     }
