@@ -235,6 +235,11 @@ fn plan(args: &GdArgs) -> gdshrink::resources::Plan {
     let q_max = qs.last().copied().unwrap_or(0);
     let p = args.eval_points.unwrap_or(0);
     let mut plan = crate::plan::dense(shape, false);
+    // Besides N and M, the runs, the checkpoints and the evaluation grid
+    // size what is kept.
+    plan.hint = "use a smaller --n or --m, fewer --eval-points, fewer --signal x --alpha runs \
+                 or fewer --q checkpoints"
+        .into();
     if args.device == Device::Cpu && p > 0 {
         plan = plan.host_f64("A on the evaluation grid", p, m);
     }

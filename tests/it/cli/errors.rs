@@ -199,3 +199,42 @@ fn counts_bounded_by_min_n_m_name_the_size_flags() {
         "{e}"
     );
 }
+
+#[test]
+fn refusals_name_the_flag_that_sized_them() {
+    // A zero A (spline:8 vanishes at every z = σ(x − b) ≤ 0 of these grids)
+    // has no auto learning rate: the message names the flags that make A.
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.txt");
+    std::fs::write(&b, "1\n2\n3\n").unwrap();
+    let e = fails(&[
+        "shrink",
+        "--activation",
+        "spline:8",
+        "--bias-grid",
+        b.to_str().unwrap(),
+        "-n",
+        "16",
+        "--q",
+        "1,10",
+    ]);
+    assert!(e.contains("A is zero") && e.contains("--bias-grid"), "{e}");
+    // The evaluation grid sizes validate's plan: its refusal names it.
+    let e = fails(&[
+        "validate",
+        "--device",
+        "cpu",
+        "-n",
+        "16",
+        "-m",
+        "100000",
+        "--eval-points",
+        "100000000",
+        "--q",
+        "1",
+    ]);
+    assert!(
+        e.contains("host memory") && e.contains("--eval-points"),
+        "{e}"
+    );
+}

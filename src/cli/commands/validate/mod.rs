@@ -245,11 +245,13 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<Option<DeviceN
     }
     if suite.is_none() {
         let shape = &args.model.shape;
-        let (plan, (n, m)) = crate::plan::dense_svd(shape, args.design.as_deref())?;
+        let (mut plan, (n, m)) = crate::plan::dense_svd(shape, args.design.as_deref())?;
         // No evaluation grid for a user's matrix.
         let p = if args.design.is_some() {
             0
         } else {
+            // The evaluation grid sizes a matrix and every solution kept.
+            plan.hint = "use a smaller --n or --m, or fewer --eval-points (default 2N - 1)".into();
             args.eval_points.unwrap_or(2 * n - 1)
         };
         let q_max = args.train.q.values().last().copied().unwrap_or(0);
