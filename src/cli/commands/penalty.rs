@@ -50,6 +50,7 @@ pub struct PenaltyArgs {
 
 /// Runs the command.
 pub fn run(args: &PenaltyArgs) -> Result<()> {
+    args.output.check()?;
     if let Some((lo, hi)) = args.k_band {
         let shape = &args.model.shape;
         let nm = crate::plan::sizes(shape);
@@ -61,6 +62,8 @@ pub fn run(args: &PenaltyArgs) -> Result<()> {
             );
         }
     }
+    // A and its singular values, before anything is allocated.
+    crate::plan::check("penalty", &crate::plan::dense(&args.model.shape, true))?;
     let design = args.model.design()?;
     let mut cfg = PenaltyConfig::new(design.clone());
     cfg.exponent_band = args.fit_band;

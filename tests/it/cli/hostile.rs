@@ -226,7 +226,11 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
         pool.push(("--alpha".into(), own(ALPHAS)));
         pool.push(("--signal".into(), fx.data_files()));
     }
-    if ["spectrum", "shrink", "qk", "gd", "validate", "compare"].contains(&cmd) {
+    if [
+        "spectrum", "shrink", "qk", "gd", "validate", "compare", "penalty",
+    ]
+    .contains(&cmd)
+    {
         pool.push(("--out".into(), fx.outputs("npy")));
         pool.push(("--out".into(), fx.outputs("csv")));
     }
@@ -262,6 +266,14 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
             ("--signal", &["blocks", "nosuch"]),
         ],
         "devices" => &[("--adapter", &["", "nosuchadapter", "99"])],
+        "penalty" => &[
+            (
+                "--fit-band",
+                &["0:1", "1:0.5", "0.05:1e308", "nan:1", "1e-300:1e-299"],
+            ),
+            ("--k-band", &["0:10", "1:3", "1:1000000", "5:2", "x", ""]),
+            ("--floor", REALS),
+        ],
         "design-activation" => &[
             (
                 "--penalty",
@@ -294,7 +306,7 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
         pool.push(((*flag).to_string(), own(values)));
     }
     match cmd {
-        "validate" => pool.push(("--plot".into(), fx.outputs("png"))),
+        "validate" | "penalty" => pool.push(("--plot".into(), fx.outputs("png"))),
         "reproduce" => {
             pool.push(("--image".into(), fx.data_files()));
             pool.push(("--out".into(), vec![fx.file.clone(), fx.folder.clone()]));
@@ -327,6 +339,7 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
         "reproduce",
         "devices",
         "design-activation",
+        "penalty",
     ];
     let cmd = pick(rng, COMMANDS);
     let mut inv = Invocation::new(cmd);
@@ -338,10 +351,10 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
         inv.hostile(flag, &v);
     }
     match cmd {
-        "spectrum" | "shrink" | "qk" | "gd" | "validate" | "compare" => {
+        "spectrum" | "shrink" | "qk" | "gd" | "validate" | "compare" | "penalty" => {
             inv.base("-n", "16");
             inv.base("-m", "16");
-            if cmd != "spectrum" && cmd != "qk" {
+            if !["spectrum", "qk", "penalty"].contains(&cmd) {
                 inv.base("--q", "1,10");
             }
             if cmd == "qk" {

@@ -70,3 +70,25 @@ fn bad_flags_name_the_value() {
         "{e}"
     );
 }
+
+#[test]
+fn penalty_plans_its_memory_before_any_work() {
+    // A (f64, 10⁶ × 10⁶) and its singular values: refused with both numbers
+    // before A is built (this aborted on a failed allocation before).
+    let e = fails(&[
+        "penalty", "-a", "relu", "--sigma", "1e-3", "-n", "1000000", "-m", "1000000",
+    ]);
+    assert!(
+        e.contains("A (f64, 1000000 × 1000000)")
+            && e.contains("host memory")
+            && e.contains("--n or --m"),
+        "{e}"
+    );
+    // An output path that cannot be written fails before the work.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain");
+    std::fs::write(&file, "x").unwrap();
+    let out = file.join("x.csv");
+    let e = fails(&[&ARGS[..], &["--out", out.to_str().unwrap()]].concat());
+    assert!(e.contains("x.csv"), "{e}");
+}
