@@ -198,43 +198,9 @@ fn pick<'a>(rng: &mut ChaCha8Rng, v: &'a [&'a str]) -> &'a str {
     v.choose(rng).copied().unwrap_or("")
 }
 
-/// Flags with hostile values for `cmd` (every command has its own list).
-fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
-    let own = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-    let mut pool: Vec<(String, Vec<String>)> = Vec::new();
-    let network = cmd != "devices";
-    if network && cmd != "reproduce" {
-        pool.push(("-n".into(), own(SIZES)));
-        pool.push(("-m".into(), own(SIZES)));
-        pool.push(("--sigma".into(), own(SIGMAS)));
-        pool.push(("--grid".into(), fx.data_files()));
-        pool.push(("--bias-grid".into(), fx.data_files()));
-        if cmd != "design-activation" {
-            pool.push(("--activation".into(), own(ACTIVATIONS)));
-            // Tabulated activations from every bad file.
-            pool.push((
-                "--activation".into(),
-                fx.data_files()
-                    .iter()
-                    .map(|f| format!("table:{f}"))
-                    .collect(),
-            ));
-        }
-    }
-    if ["shrink", "gd", "validate", "compare"].contains(&cmd) {
-        pool.push(("--q".into(), own(QS)));
-        pool.push(("--alpha".into(), own(ALPHAS)));
-        pool.push(("--signal".into(), fx.data_files()));
-    }
-    if [
-        "spectrum", "shrink", "qk", "gd", "validate", "compare", "penalty",
-    ]
-    .contains(&cmd)
-    {
-        pool.push(("--out".into(), fx.outputs("npy")));
-        pool.push(("--out".into(), fx.outputs("csv")));
-    }
-    let extra: &[(&str, &[&str])] = match cmd {
+/// The flags only `cmd` has, with their hostile values.
+fn extra_flags(cmd: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    match cmd {
         "spectrum" => &[("--top", COUNTS), ("--vectors", COUNTS)],
         "shrink" => &[("--ridge", REALS), ("--kappa", REALS), ("--pca-k", COUNTS)],
         "qk" => &[("--k-max", COUNTS)],
@@ -301,7 +267,46 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
             ("--compare", ACTIVATIONS),
         ],
         _ => &[],
-    };
+    }
+}
+
+/// Flags with hostile values for `cmd` (every command has its own list).
+fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
+    let own = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+    let mut pool: Vec<(String, Vec<String>)> = Vec::new();
+    let network = cmd != "devices";
+    if network && cmd != "reproduce" {
+        pool.push(("-n".into(), own(SIZES)));
+        pool.push(("-m".into(), own(SIZES)));
+        pool.push(("--sigma".into(), own(SIGMAS)));
+        pool.push(("--grid".into(), fx.data_files()));
+        pool.push(("--bias-grid".into(), fx.data_files()));
+        if cmd != "design-activation" {
+            pool.push(("--activation".into(), own(ACTIVATIONS)));
+            // Tabulated activations from every bad file.
+            pool.push((
+                "--activation".into(),
+                fx.data_files()
+                    .iter()
+                    .map(|f| format!("table:{f}"))
+                    .collect(),
+            ));
+        }
+    }
+    if ["shrink", "gd", "validate", "compare"].contains(&cmd) {
+        pool.push(("--q".into(), own(QS)));
+        pool.push(("--alpha".into(), own(ALPHAS)));
+        pool.push(("--signal".into(), fx.data_files()));
+    }
+    if [
+        "spectrum", "shrink", "qk", "gd", "validate", "compare", "penalty",
+    ]
+    .contains(&cmd)
+    {
+        pool.push(("--out".into(), fx.outputs("npy")));
+        pool.push(("--out".into(), fx.outputs("csv")));
+    }
+    let extra = extra_flags(cmd);
     for (flag, values) in extra {
         pool.push(((*flag).to_string(), own(values)));
     }
