@@ -92,3 +92,28 @@ fn penalty_plans_its_memory_before_any_work() {
     let e = fails(&[&ARGS[..], &["--out", out.to_str().unwrap()]].concat());
     assert!(e.contains("x.csv"), "{e}");
 }
+
+#[test]
+fn penalty_study_errors_name_their_flags() {
+    let e = fails(&[&ARGS[..], &["--floor", "-inf"]].concat());
+    assert!(e.contains("--floor") && e.contains("-inf"), "{e}");
+    let e = fails(&[&ARGS[..], &["--fit-band", "1e-300:1e-299"]].concat());
+    assert!(
+        e.contains("--fit-band 1e-300:1e-299") && e.contains("--sigma"),
+        "{e}"
+    );
+    // Fewer than 4 components (a grid file of 3 points fixes N = 3).
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.txt");
+    std::fs::write(&g, "1\n2\n3\n").unwrap();
+    let e = fails(&[&ARGS[..], &["--grid", g.to_str().unwrap()]].concat());
+    assert!(
+        e.contains("min(points of --grid, --m) = min(3, 64) = 3"),
+        "{e}"
+    );
+    // A zero bias grid leaves no band above the floor: the band's flags are named.
+    let z = dir.path().join("z.txt");
+    std::fs::write(&z, "0\n".repeat(16)).unwrap();
+    let e = fails(&[&ARGS[..], &["--bias-grid", z.to_str().unwrap()]].concat());
+    assert!(e.contains("--k-band") && e.contains("--floor"), "{e}");
+}
