@@ -236,6 +236,12 @@ fn explain(args: &PenaltyArgs, e: gdshrink::Error) -> anyhow::Error {
                 args.floor
             )
         }
+        gdshrink::Error::InvalidParameter { name, .. } if name == "singular values" => {
+            anyhow::anyhow!(
+                "{e}; A must not be zero: eta vanishes at every sigma(x - b) of these grids, so \
+                 change --activation, --sigma, --grid or --bias-grid"
+            )
+        }
         _ => e.into(),
     }
 }

@@ -116,4 +116,20 @@ fn penalty_study_errors_name_their_flags() {
     std::fs::write(&z, "0\n".repeat(16)).unwrap();
     let e = fails(&[&ARGS[..], &["--bias-grid", z.to_str().unwrap()]].concat());
     assert!(e.contains("--k-band") && e.contains("--floor"), "{e}");
+    // spline:8 vanishes at every z = σ(x − b) <= 0: A is zero.
+    let e = fails(&[
+        "penalty",
+        "-a",
+        "spline:8",
+        "--grid",
+        z.to_str().unwrap(),
+        "-n",
+        "16",
+        "-m",
+        "16",
+    ]);
+    assert!(
+        e.contains("must not be zero") && e.contains("--grid"),
+        "{e}"
+    );
 }
