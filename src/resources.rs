@@ -13,6 +13,8 @@
 
 use crate::error::{Error, Result};
 
+pub mod device;
+
 /// Bytes of address space this process may still map under its soft
 /// `RLIMIT_AS`/`RLIMIT_DATA` (`ulimit -v`, `ulimit -d`, batch schedulers'
 /// memory caps), from `/proc/self/limits` less what is mapped now; `None`

@@ -39,6 +39,55 @@ pub fn design_shape(path: &std::path::Path) -> Result<(usize, usize)> {
     gdshrink::output::array::matrix_shape(path).map_err(|e| anyhow::anyhow!("--design: {e}"))
 }
 
+/// Where N and M of a run come from, for messages that bound a count by
+/// min(N, M): the network flags, or a user's matrix.
+#[derive(Clone, Copy, Debug)]
+pub enum Sizes<'a> {
+    /// `-n`/`--n` and `-m`/`--m`, or the points of `--grid`/`--bias-grid` files.
+    Shape(&'a ShapeArgs),
+    /// The rows and columns of `--design FILE.npy`.
+    Design(&'a std::path::Path),
+}
+
+impl Sizes<'_> {
+    /// `min(--n, --m) = min(3, 5) = 3`: min(N, M) with the flag (or file)
+    /// each size came from, so that a refusal names what to change.
+    pub fn min_text(&self, (n, m): (usize, usize)) -> String {
+        let names = match self {
+            Sizes::Design(p) => format!("rows, columns of --design {}", p.display()),
+            Sizes::Shape(s) => format!(
+                "{}, {}",
+                if s.grid.fixed_len().is_some() {
+                    "points of --grid"
+                } else {
+                    "--n"
+                },
+                if s.bias_grid.fixed_len().is_some() {
+                    "points of --bias-grid"
+                } else {
+                    "--m"
+                }
+            ),
+        };
+        format!("min({names}) = min({n}, {m}) = {}", n.min(m))
+    }
+
+    /// Refuses `flag value` when value exceeds min(N, M), before any work:
+    /// `--k-max 4 exceeds min(--n, --m) = min(3, 5) = 3: WHY`.
+    pub fn check_count(
+        &self,
+        flag: &str,
+        value: usize,
+        nm: (usize, usize),
+        why: &str,
+    ) -> Result<()> {
+        if value > nm.0.min(nm.1) {
+            anyhow::bail!("{flag} {value} exceeds {}: {why}", self.min_text(nm));
+        }
+        Ok(())
+    }
+}
+
 /// The network: η, σ, samples and biases.
 #[derive(Args, Clone, Debug)]
 pub struct ModelArgs {
@@ -111,6 +160,11 @@ pub struct GpuArgs {
     /// GPU adapter: index or name substring (default: $GDSHRINK_ADAPTER, then the best one).
     #[arg(long)]
     pub adapter: Option<String>,
+    /// Device memory, bytes, that stored matrices (A, K or G) may use
+    /// (default 2 GiB: wgpu cannot query it); with --strategy auto, a run
+    /// whose A does not fit goes without A (matrix-free).
+    #[arg(long, value_name = "BYTES", value_parser = parse_memory_budget)]
+    pub memory_budget: Option<u64>,
 }
 
 /// Opens the GPU adapter given by `--adapter` (index or name substring;
@@ -315,6 +369,12 @@ pub fn parse_list_len(s: &str) -> std::result::Result<usize, String> {
         return Ok(0);
     }
     parse_count(s, "count", crate::plan::MAX_LIST)
+}
+
+/// `--memory-budget BYTES`: device memory for stored matrices, 1 byte to 2^50
+/// (1 PiB).
+pub fn parse_memory_budget(s: &str) -> std::result::Result<u64, String> {
+    parse_count(s, "--memory-budget (bytes of device memory)", 1 << 50).map(|v| v as u64)
 }
 
 /// A number of evaluation points, 1 to [`crate::plan::MAX_EVAL_POINTS`].

@@ -58,7 +58,7 @@ enum Command {
 fn parse() -> Cli {
     // Flags whose values may start with '-' (`--sigma -inf`, `--alpha -1e-3`):
     // the value reaches the flag's own check.
-    const SIGNED: [&str; 7] = [
+    const SIGNED: [&str; 9] = [
         "sigma",
         "alpha",
         "q",
@@ -66,6 +66,8 @@ fn parse() -> Cli {
         "kappa",
         "tol_scale",
         "cpu_check",
+        "floor",
+        "spacing",
     ];
     let cmd = Cli::command().mut_subcommands(|s| {
         s.allow_negative_numbers(true).mut_args(|a| {

@@ -2,9 +2,12 @@
 //! memory against what this machine has, and an estimate of long work
 //! printed on stderr before it starts (see [`gdshrink::resources`]).
 
-use anyhow::Result;
-use gdshrink::gd::QList;
-use gdshrink::resources::{Plan, dense_plan};
+use anyhow::{Result, bail};
+use gdshrink::Activation;
+use gdshrink::gd::{QList, Strategy};
+use gdshrink::gpu::GpuContext;
+use gdshrink::resources::device::{DeviceNeed, DeviceRequest};
+use gdshrink::resources::{Plan, dense_plan, format_bytes};
 
 use crate::args::ShapeArgs;
 
@@ -113,4 +116,54 @@ pub fn gd_iterations(plan: Plan, (n, m): (usize, usize), runs: usize, q_max: u64
         8.0 * b * 2.0 * (n + m) as f64,
     )
     .ops(per_step * q_max as f64)
+}
+
+/// The flag that sets the device memory budget of a GPU run.
+pub const BUDGET_FLAG: &str = "--memory-budget";
+
+/// What to change when a GPU binding exceeds the adapter's limits.
+const DEVICE_HINT: &str = "use a smaller --n or --m, fewer runs or checkpoints, or --device cpu";
+
+/// The device plan of a GPU run ([`gdshrink::resources::device`]): an
+/// explicit strategy whose stored matrices exceed the budget is refused
+/// here, before any work, with both numbers.
+pub fn device_need(req: &DeviceRequest) -> Result<DeviceNeed> {
+    let need = req.need();
+    if let Some((what, bytes)) = &need.refused {
+        bail!(
+            "--strategy {}: {what} (f32) needs {} of device memory; the budget for stored \
+             matrices is {}; raise {BUDGET_FLAG} (up to the device's memory), or use \
+             --strategy auto (runs without A when it does not fit) or matrix-free",
+            need.strategy,
+            format_bytes(*bytes),
+            need.budget_text(BUDGET_FLAG)
+        );
+    }
+    Ok(need)
+}
+
+/// `plan` with every device binding of `need`, by name.
+pub fn with_device(plan: Plan, need: &DeviceNeed) -> Plan {
+    need.bindings
+        .iter()
+        .fold(plan, |p, b| p.device(b.what.clone(), b.bytes))
+}
+
+/// Holds the device plan against the adapter's limits (one binding, one
+/// buffer), and says on stderr when `auto` will run without A because A
+/// does not fit the budget.
+pub fn check_adapter(command: &str, need: &DeviceNeed, ctx: &GpuContext) -> Result<()> {
+    need.check_limits(ctx.max_binding(), ctx.limits().max_buffer_size, DEVICE_HINT)?;
+    if need.strategy == Strategy::Auto && !need.stores_a {
+        eprintln!("{command}: plan: {}", need.line(BUDGET_FLAG));
+    }
+    Ok(())
+}
+
+/// Bytes of the GPU lookup table of `act` (tabulated activations only).
+pub fn table_bytes(act: Activation) -> f64 {
+    match act {
+        Activation::Table(t) => 4.0 * (4 + t.table().len()) as f64,
+        _ => 0.0,
+    }
 }

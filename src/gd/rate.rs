@@ -55,13 +55,20 @@ impl LearningRate {
         let a = self.value(s_max, n);
         if a.is_finite() && a >= f64::MIN_POSITIVE {
             Ok(a)
+        } else if s_max == 0.0 && !matches!(self, LearningRate::Value(_)) {
+            Err(Error::invalid(
+                "learning rate alpha",
+                a,
+                "a rate relative to s_max, but A is zero (eta vanishes at every sigma(x - b) of \
+                 these grids): change --activation, --sigma, --grid or --bias-grid, or give --alpha a number",
+            ))
         } else {
             Err(Error::invalid(
                 "learning rate alpha",
                 a,
                 format!(
                     "a finite number >= 2.2e-308 (s_max = {s_max:e}; a zero matrix has no auto learning rate, \
-                     and 1/s_max^2 must be a normal f64: rescale --sigma or the grids)"
+                     and 1/s_max^2 must be a normal f64: rescale --sigma, --grid or --bias-grid)"
                 ),
             ))
         }

@@ -167,6 +167,14 @@ impl GpuContext {
         &self.adapter
     }
 
+    /// Bytes of the largest storage binding this context uses: the
+    /// adapter's `max_storage_buffer_binding_size` and `max_buffer_size`,
+    /// lowered by `GpuOptions::max_binding_override`.
+    #[must_use]
+    pub fn max_binding(&self) -> u64 {
+        self.max_binding
+    }
+
     /// Limits the device was created with (the adapter's).
     #[must_use]
     pub fn limits(&self) -> &wgpu::Limits {

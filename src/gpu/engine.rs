@@ -23,8 +23,13 @@
 //!   w_q = w₀ + Aᵀc_q, the GD step is c_{q+1} = c_q + α·r_q with
 //!   r_q = y' − K c_q, y' = y − A w₀: the same iterates as the primal in exact
 //!   arithmetic, for any w₀. A step is C += α∘R, P = K·C, R = Y' − ΣP (2·N²·B
-//!   flops). f = y − r at the samples; w_q = w₀ + Aᵀc_q is rebuilt only at
-//!   checkpoints that record w or f on the evaluation grid.
+//!   flops). f = A w₀ + K c at the samples (at checkpoints);
+//!   w_q = w₀ + Aᵀc_q is rebuilt only at checkpoints that record w or f on
+//!   the evaluation grid.
+//!
+//! Every strategy forms f at the samples from its iterate (A·w, or
+//! A w₀ + K c) at checkpoints, never as y − r: that subtraction rounds f by
+//! u‖r‖ ≈ u‖y‖, which swamps f when α s² q ≪ 1.
 //! * **dual, weight space** (M < N) — G = AᵀA and h = Aᵀy formed once; the step
 //!   is w += α·(h − G w) (2·M²·B flops), exactly the primal step rearranged;
 //!   r = y − A w is computed at observations only.

@@ -8,7 +8,9 @@
 //! | dual | form K = AAᵀ (N ≤ M) or G = AᵀA: 2·N·M·d | 2·d²·B | K or G: 4·d² bytes (+ A if kept) |
 //! | matrix-free | – | 4·N·M·B + 2·N·M·c_η | O((N + M)·B) |
 //!
-//! plus, at checkpoints, what each needs beyond the state: the dual in the
+//! plus, at checkpoints, what each needs beyond the state: f at the samples
+//! formed from the iterate (A·w, 2·N·M·B; K·c in the sample-space dual,
+//! 2·N²·B); the dual in the
 //! sample space (K) rebuilds w = w₀ + Aᵀc (2·N·M·B) when w or f on the
 //! evaluation grid is recorded; the dual in the weight space (G) computes
 //! r = y − A·w (2·N·M·B) at every observation (checkpoints and chunk ends).
@@ -149,13 +151,16 @@ pub(crate) fn plan(
             uses * n * m * ETA_FLOPS
         }
     };
-    let primal = q * per_iter_primal + eval_cost;
-    let matrix_free = q * per_iter_free + eval_cost + n_cp * e * m * ETA_FLOPS;
+    // f at the samples, formed from the iterate at every checkpoint: A·W
+    // (primal, matrix-free, weight-space dual) or K·C (sample-space dual).
+    let f_cost = n_cp * 2.0 * n * m * nb;
+    let primal = q * per_iter_primal + eval_cost + f_cost;
+    let matrix_free = q * per_iter_free + eval_cost + f_cost + n_cp * (e + n) * m * ETA_FLOPS;
     let dual_form = 2.0 * n * m * d;
     let dual_ckpt = if samples {
-        n_rec * 2.0 * n * m * nb + free_penalty(n_rec)
+        n_rec * 2.0 * n * m * nb + free_penalty(n_rec) + n_cp * 2.0 * d * d * nb
     } else {
-        n_obs * 2.0 * n * m * nb + free_penalty(n_obs)
+        (n_obs + n_cp) * 2.0 * n * m * nb + free_penalty(n_obs + n_cp)
     };
     let dual = dual_form + q * per_iter_dual + dual_ckpt + eval_cost;
     let costs = Costs {

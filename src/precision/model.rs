@@ -23,9 +23,12 @@
 //!   with $\gamma_n = \sqrt{n}$ for plain sums (probabilistic growth of a sum's
 //!   rounding error) and $\gamma_n = 2$ for compensated (Kahan) sums, which the
 //!   GPU engine uses in every product ([`Summation`]).
-//! * *residual* (f32 engines, at the samples) — the GPU reports f = y − r, and
-//!   forming r rounds each r_i by u|r_i|: $u\,\lVert r_q \rVert$, added to the
-//!   reduction term. It dominates when α s² q ≪ 1 (‖r_q‖ ≈ ‖y‖ ≫ ‖f_q‖).
+//!
+//!   Every engine reports f at the samples as a product of its iterate
+//!   (f = A w; the sample-space dual f = A w₀ + K c), never as y − r: the
+//!   subtraction would round each f_i by u|r_i|, an error u‖r_q‖ that is not
+//!   relative to f and dominates when α s² q ≪ 1 (‖r_q‖ ≈ ‖y‖ ≫ ‖f_q‖). So
+//!   no term of the model scales with ‖r_q‖.
 //! * *accumulation over q* — every update $w \leftarrow w + \alpha g$ rounds each
 //!   w_j by ≤ u|w_j|; the slow directions never damp it; independent errors
 //!   add like a random walk: $\sqrt{q}\,u\,\lVert B \rVert_2 \lVert w \rVert$.
@@ -267,16 +270,6 @@ impl ErrorModel {
         let red_fe = sm * u * r.abs_aew
             + if self.operator == Operator::GramF32 {
                 p.a_eval_two * red_w
-            } else {
-                0.0
-            };
-        // f32 engines report f at the samples as y − r: the subtraction that
-        // forms r rounds each r_i by u|r_i|, an absolute error u‖r_q‖ that is
-        // not relative to f. When α s² q ≪ 1, ‖r_q‖ ≈ ‖y‖ ≫ ‖f_q‖ and this
-        // term dominates (the f64 reference engine forms f = A w instead).
-        let red_f = red_f
-            + if self.precision == Precision::F32 {
-                u * r.r_norm
             } else {
                 0.0
             };

@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 use anyhow::{Result, bail};
 use clap::Args;
 use gdshrink::gd::{CpuEngine, Engine};
-use gdshrink::gpu::GpuEngine;
+use gdshrink::gpu::{GpuEngine, GpuGdOptions};
 use gdshrink::output::Table;
 use gdshrink::output::table::sci as e;
+use gdshrink::resources::device::DeviceRequest;
 use gdshrink::studies::compare::{CompareConfig, CompareReport, compare};
 use gdshrink::studies::{Features, StudyConfig};
 
@@ -55,13 +56,36 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     if !args.engines.contains(&Device::Gpu) && args.gpu.adapter.is_some() {
         bail!("--adapter chooses a GPU adapter: use it with --engines gpu");
     }
+    if !args.engines.contains(&Device::Gpu) && args.gpu.memory_budget.is_some() {
+        bail!("--memory-budget sizes the GPU's stored matrices: use it with --engines gpu");
+    }
     args.output.check()?;
     let user_shape = args
         .design
         .as_deref()
         .map(crate::args::design_shape)
         .transpose()?;
-    crate::plan::check("compare", &plan(args, user_shape))?;
+    let need = if args.engines.contains(&Device::Gpu) {
+        let (n, m) = largest(args, user_shape);
+        Some(crate::plan::device_need(&DeviceRequest {
+            n,
+            m,
+            runs: 1,
+            checkpoints: args.train.q.values().len(),
+            eval_points: 0,
+            record_w: true,
+            strategy: args.gpu.strategy,
+            budget: args.gpu.memory_budget,
+            recompute: args.design.is_none(),
+            table_bytes: crate::plan::table_bytes(args.model.activation),
+        })?)
+    } else {
+        None
+    };
+    let plan = need.iter().fold(plan(args, user_shape), |p, need| {
+        crate::plan::with_device(p, need)
+    });
+    crate::plan::check("compare", &plan)?;
     let ctx = if args.engines.contains(&Device::Gpu) {
         Some(open_gpu(args.gpu.adapter.as_deref()).map_err(|e| {
             anyhow::anyhow!("{e}\n(compare --engines cpu times the CPU engine alone)")
@@ -69,15 +93,22 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     } else {
         None
     };
+    if let (Some(ctx), Some(need)) = (&ctx, &need) {
+        crate::plan::check_adapter("compare", need, ctx)?;
+    }
     let engines: Vec<Box<dyn Engine + '_>> = args
         .engines
         .iter()
         .filter_map(|e| -> Option<Box<dyn Engine + '_>> {
             match e {
                 Device::Cpu => Some(Box::new(CpuEngine)),
-                Device::Gpu => ctx
-                    .as_ref()
-                    .map(|c| Box::new(GpuEngine::new(c).with_strategy(args.gpu.strategy)) as _),
+                Device::Gpu => ctx.as_ref().map(|c| {
+                    Box::new(GpuEngine::new(c).with_options(GpuGdOptions {
+                        strategy: args.gpu.strategy,
+                        memory_budget: args.gpu.memory_budget,
+                        chunk: None,
+                    })) as _
+                }),
             }
         })
         .collect();
@@ -125,19 +156,8 @@ pub fn run(args: &CompareArgs) -> Result<()> {
 /// engine, `--repeats` times, to the last q.
 /// `user`: the shape of `--design FILE.npy`.
 fn plan(args: &CompareArgs, user: Option<(usize, usize)>) -> gdshrink::resources::Plan {
-    let shape = &args.model.shape;
-    let sizes: Vec<(usize, usize)> = if let Some(s) = user {
-        vec![s]
-    } else if args.sizes.is_empty() {
-        vec![crate::plan::sizes(shape)]
-    } else {
-        args.sizes.iter().map(|&s| (s, s)).collect()
-    };
-    let (n, m) = sizes
-        .iter()
-        .copied()
-        .max_by(|a, b| (a.0 as f64 * a.1 as f64).total_cmp(&(b.0 as f64 * b.1 as f64)))
-        .unwrap_or((1, 1));
+    let sizes = all_sizes(args, user);
+    let (n, m) = largest(args, user);
     let mut plan = gdshrink::resources::dense_plan(n, m, true, "use a smaller --n, --m or --sizes");
     plan = crate::plan::with_solutions(plan, (n, m), &args.train.q, 3);
     let q_max = args.train.q.values().last().copied().unwrap_or(0);
@@ -146,6 +166,25 @@ fn plan(args: &CompareArgs, user: Option<(usize, usize)>) -> gdshrink::resources
         plan = crate::plan::gd_iterations(plan, (n, m), runs, q_max);
     }
     plan
+}
+
+/// (N, M) of every size compared.
+fn all_sizes(args: &CompareArgs, user: Option<(usize, usize)>) -> Vec<(usize, usize)> {
+    if let Some(s) = user {
+        vec![s]
+    } else if args.sizes.is_empty() {
+        vec![crate::plan::sizes(&args.model.shape)]
+    } else {
+        args.sizes.iter().map(|&s| (s, s)).collect()
+    }
+}
+
+/// The largest (N, M) compared (by N·M).
+fn largest(args: &CompareArgs, user: Option<(usize, usize)>) -> (usize, usize) {
+    all_sizes(args, user)
+        .into_iter()
+        .max_by(|a, b| (a.0 as f64 * a.1 as f64).total_cmp(&(b.0 as f64 * b.1 as f64)))
+        .unwrap_or((1, 1))
 }
 
 fn secs(v: f64) -> String {

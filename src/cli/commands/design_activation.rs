@@ -25,7 +25,9 @@ use gdshrink::studies::design_activation::{
 };
 use serde_json::Value;
 
-use crate::args::{ActivationList, ShapeArgs, parse_activation_list, parse_lib, parse_positive};
+use crate::args::{
+    ActivationList, ShapeArgs, Sizes, parse_activation_list, parse_lib, parse_positive,
+};
 use crate::output::{OutputArgs, base_json, header};
 use crate::progress::spinner;
 
@@ -96,6 +98,12 @@ pub fn run(args: &DesignActivationArgs) -> Result<()> {
             args.compare.0.len()
         );
     }
+    Sizes::Shape(&args.shape).check_count(
+        "--k-max",
+        args.k_max,
+        crate::plan::sizes(&args.shape),
+        "q(K) needs s_(K-1), and A has only min(N, M) singular values",
+    )?;
     let mut plan = crate::plan::dense(&args.shape, true);
     plan.ops *= (1 + args.compare.0.len()) as f64;
     crate::plan::check("design-activation", &plan)?;

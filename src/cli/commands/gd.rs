@@ -27,9 +27,10 @@ use gdshrink::error::Error;
 use gdshrink::gd::{
     CpuEngine, Engine, GdBatch, Problem, RunStatus, Trajectory, half_sq_residual, nt_from_alpha,
 };
-use gdshrink::gpu::{GpuContext, GpuEngine, Strategy};
+use gdshrink::gpu::{GpuContext, GpuEngine, GpuGdOptions, Strategy};
 use gdshrink::model::grid::linspace;
 use gdshrink::output::Table;
+use gdshrink::resources::device::DeviceRequest;
 use gdshrink::spectral::largest_singular_value;
 use serde_json::{Map, Value, json};
 
@@ -58,6 +59,11 @@ pub struct GdArgs {
     /// (default: $GDSHRINK_ADAPTER, then the best adapter).
     #[arg(long)]
     pub adapter: Option<String>,
+    /// Device memory, bytes, that stored matrices (A, K or G) may use (--device
+    /// gpu only; default 2 GiB: wgpu cannot query it); with --strategy auto, a
+    /// run whose A does not fit goes without A (matrix-free).
+    #[arg(long, value_name = "BYTES", value_parser = crate::args::parse_memory_budget)]
+    pub memory_budget: Option<u64>,
     /// Also evaluate f_q on P evenly spaced points of [0, 1] (p/(P−1), the evaluation grid).
     #[arg(long, value_name = "P", value_parser = parse_eval_points)]
     pub eval_points: Option<usize>,
@@ -79,12 +85,28 @@ pub struct GdArgs {
 
 /// Runs the command.
 pub fn run(args: &GdArgs) -> Result<()> {
-    if args.device == Device::Cpu && (args.strategy.is_some() || args.adapter.is_some()) {
-        bail!("--strategy and --adapter choose how the GPU runs: use them with --device gpu");
+    if args.device == Device::Cpu
+        && (args.strategy.is_some() || args.adapter.is_some() || args.memory_budget.is_some())
+    {
+        bail!(
+            "--strategy, --adapter and --memory-budget choose how the GPU runs: use them with --device gpu"
+        );
     }
     args.output.check()?;
+    let need = match args.device {
+        Device::Cpu => None,
+        Device::Gpu => Some(crate::plan::device_need(&device_request(args)?)?),
+    };
     if args.design.is_none() {
-        crate::plan::check("gd", &plan(args))?;
+        let p = need.iter().fold(plan(args), crate::plan::with_device);
+        crate::plan::check("gd", &p)?;
+    }
+    let ctx = match args.device {
+        Device::Cpu => None,
+        Device::Gpu => Some(open_gpu(args.adapter.as_deref())?),
+    };
+    if let (Some(ctx), Some(need)) = (&ctx, &need) {
+        crate::plan::check_adapter("gd", need, ctx)?;
     }
     // A user's matrix (--design FILE.npy) or the network of the flags.
     let (design, user_a) = match &args.design {
@@ -133,13 +155,13 @@ pub fn run(args: &GdArgs) -> Result<()> {
         allow_unstable: args.allow_unstable,
     };
 
-    let ctx = match args.device {
-        Device::Cpu => None,
-        Device::Gpu => Some(open_gpu(args.adapter.as_deref())?),
-    };
     let engine: Box<dyn Engine + '_> = match &ctx {
         None => Box::new(CpuEngine),
-        Some(ctx) => Box::new(GpuEngine::new(ctx).with_strategy(args.strategy.unwrap_or_default())),
+        Some(ctx) => Box::new(GpuEngine::new(ctx).with_options(GpuGdOptions {
+            strategy: args.strategy.unwrap_or_default(),
+            memory_budget: args.memory_budget,
+            chunk: None,
+        })),
     };
     let mut problem = match &design {
         Some(d) => Problem::from_design(d),
@@ -180,6 +202,27 @@ pub fn run(args: &GdArgs) -> Result<()> {
     failure(args, &runs, &alphas, traj)
 }
 
+/// The GPU batch of `gd` for its device plan: every (signal, α) run, the
+/// checkpoints, w when recorded, the evaluation grid.
+fn device_request(args: &GdArgs) -> Result<DeviceRequest> {
+    let (n, m) = match &args.design {
+        Some(path) => crate::args::design_shape(path)?,
+        None => crate::plan::sizes(&args.model.shape),
+    };
+    Ok(DeviceRequest {
+        n,
+        m,
+        runs: args.batch.signal.len() * args.batch.alpha.len(),
+        checkpoints: args.batch.q.values().len(),
+        eval_points: args.eval_points.unwrap_or(0),
+        record_w: args.record_w,
+        strategy: args.strategy.unwrap_or_default(),
+        budget: args.memory_budget,
+        recompute: args.design.is_none(),
+        table_bytes: crate::plan::table_bytes(args.model.activation),
+    })
+}
+
 /// What the run needs on the host, and its operation count: A (built for
 /// s_max on every device), the evaluation matrix (CPU), the iterate, and
 /// every checkpoint kept for the output (f, w, f on the evaluation grid,
@@ -192,6 +235,11 @@ fn plan(args: &GdArgs) -> gdshrink::resources::Plan {
     let q_max = qs.last().copied().unwrap_or(0);
     let p = args.eval_points.unwrap_or(0);
     let mut plan = crate::plan::dense(shape, false);
+    // Besides N and M, the runs, the checkpoints and the evaluation grid
+    // size what is kept.
+    plan.hint = "use a smaller --n or --m, fewer --eval-points, fewer --signal x --alpha runs \
+                 or fewer --q checkpoints"
+        .into();
     if args.device == Device::Cpu && p > 0 {
         plan = plan.host_f64("A on the evaluation grid", p, m);
     }

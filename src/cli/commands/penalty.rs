@@ -19,6 +19,7 @@ use gdshrink::spectral::penalty::analytic_power;
 use gdshrink::studies::penalty::{PenaltyConfig, PenaltyReport, penalty_figure, run as study};
 use serde_json::Value;
 
+use crate::args::Sizes;
 use crate::output::{OutputArgs, base_json, header};
 use crate::progress::spinner;
 
@@ -49,6 +50,27 @@ pub struct PenaltyArgs {
 
 /// Runs the command.
 pub fn run(args: &PenaltyArgs) -> Result<()> {
+    args.output.check()?;
+    let shape = &args.model.shape;
+    let nm = crate::plan::sizes(shape);
+    if nm.0.min(nm.1) < 4 {
+        anyhow::bail!(
+            "the agreement of s_k/s_0 with the penalty needs at least 4 components; A has {}: \
+             raise the smaller size",
+            Sizes::Shape(shape).min_text(nm)
+        );
+    }
+    if let Some((lo, hi)) = args.k_band {
+        if hi >= nm.0.min(nm.1) {
+            anyhow::bail!(
+                "--k-band {lo}:{hi}: K_HI {hi} must stay below {} (the components are 0 .. min(N, M) - 1); \
+                 lower K_HI or raise the smaller size",
+                Sizes::Shape(shape).min_text(nm)
+            );
+        }
+    }
+    // A and its singular values, before anything is allocated.
+    crate::plan::check("penalty", &crate::plan::dense(&args.model.shape, true))?;
     let design = args.model.design()?;
     let mut cfg = PenaltyConfig::new(design.clone());
     cfg.exponent_band = args.fit_band;
@@ -58,7 +80,7 @@ pub fn run(args: &PenaltyArgs) -> Result<()> {
         gdshrink::output::atomic::check_writable("--plot", &p.with_extension("png"))?;
     }
     let sp = spinner("FFT of the activation and the spectrum of A");
-    let r = study(&cfg)?;
+    let r = study(&cfg).map_err(|e| explain(args, e))?;
     sp.finish_and_clear();
     let mut human = header("penalty", ENGINE, &args.model.line(&design));
     human.push_str(&render(&r));
@@ -187,6 +209,41 @@ fn parse_band(s: &str) -> std::result::Result<(f64, f64), String> {
         return Err(bad());
     }
     Ok((lo, hi))
+}
+
+/// A study error with the flags that set what failed: the exponent fit
+/// (`--fit-band`, `--sigma`), the agreement's band (`--k-band`, `--floor`).
+fn explain(args: &PenaltyArgs, e: gdshrink::Error) -> anyhow::Error {
+    // As typed for ordinary bands (0.05:1), in e-notation at the extremes.
+    let short = |v: f64| {
+        if v != 0.0 && !(1e-3..1e6).contains(&v.abs()) {
+            format!("{v:e}")
+        } else {
+            format!("{v}")
+        }
+    };
+    let (lo, hi) = (short(args.fit_band.0), short(args.fit_band.1));
+    match &e {
+        gdshrink::Error::InvalidParameter { name, .. } if name == "log-log fit" => anyhow::anyhow!(
+            "{e}; the exponent is fitted over --fit-band {lo}:{hi} (cycles per unit z) of the \
+             spectrum at --sigma {}: widen --fit-band or change --sigma",
+            args.model.shape.sigma
+        ),
+        gdshrink::Error::InvalidParameter { name, .. } if name == "component band" => {
+            anyhow::anyhow!(
+                "{e}; choose the band with --k-band K_LO:K_HI or lower --floor (now {:e}), \
+                 or change --activation, --sigma, --grid or --bias-grid",
+                args.floor
+            )
+        }
+        gdshrink::Error::InvalidParameter { name, .. } if name == "singular values" => {
+            anyhow::anyhow!(
+                "{e}; A must not be zero: eta vanishes at every sigma(x - b) of these grids, so \
+                 change --activation, --sigma, --grid or --bias-grid"
+            )
+        }
+        _ => e.into(),
+    }
 }
 
 fn parse_floor(s: &str) -> std::result::Result<f64, String> {

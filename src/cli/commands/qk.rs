@@ -11,7 +11,7 @@
 //! `--out` layout: K_max rows, columns `K`, then `q_{activation}` and
 //! `ratio_sq_{activation}` for each activation in the order given.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 use gdshrink::model::Sigma;
 use gdshrink::output::Table;
@@ -19,7 +19,7 @@ use gdshrink::spectral as spectrum;
 use gdshrink::spectral::qk::{self, QkRow};
 use serde_json::{Map, Value, json};
 
-use crate::args::{ModelListArgs, parse_positive};
+use crate::args::{ModelListArgs, Sizes, parse_positive};
 use crate::output::{OutputArgs, base_json, header};
 use crate::progress::progress_bar;
 use gdshrink::output::table::{TextTable, num};
@@ -116,9 +116,10 @@ fn engine(cols: &[Column]) -> &'static str {
 pub fn run(args: &QkArgs) -> Result<()> {
     args.output.check()?;
     if let Some(path) = &args.design {
+        let nm = crate::args::design_shape(path)?;
+        check_k_max(args.k_max, Sizes::Design(path), nm)?;
         let a = crate::args::read_design("qk", path, true)?;
         let (n, m) = (a.nrows(), a.ncols());
-        check_k_max(args.k_max, n, m)?;
         let col = column(
             "matrix".into(),
             None,
@@ -133,6 +134,8 @@ pub fn run(args: &QkArgs) -> Result<()> {
         j.insert("design_file".into(), json!(path.display().to_string()));
         return emit(args, j, (n, m), &cols, &human);
     }
+    let shape = &args.model.shape;
+    check_k_max(args.k_max, Sizes::Shape(shape), crate::plan::sizes(shape))?;
     // One activation at a time: the plan of one, the work of all.
     let (pn, pm) = crate::plan::sizes(&args.model.shape);
     let mut plan = if spectrum::prefers_topk(pn, pm, args.k_max) {
@@ -185,15 +188,13 @@ fn emit(
         .emit(human, &Value::Object(j), &table(args.k_max, cols))
 }
 
-fn check_k_max(k_max: usize, n: usize, m: usize) -> Result<()> {
-    if k_max > n.min(m) {
-        bail!(
-            "--k-max {k_max} exceeds min(N, M) = {}: q(K) needs s_(K-1), and A has only {} singular values",
-            n.min(m),
-            n.min(m)
-        );
-    }
-    Ok(())
+/// Refuses `--k-max` above min(N, M), naming the flags N and M came from.
+fn check_k_max(k_max: usize, sizes: Sizes<'_>, (n, m): (usize, usize)) -> Result<()> {
+    let why = format!(
+        "q(K) needs s_(K-1), and A has only {} singular values; lower --k-max or raise the smaller size",
+        n.min(m)
+    );
+    sizes.check_count("--k-max", k_max, (n, m), &why)
 }
 
 /// The q(K) column of one matrix.
@@ -232,7 +233,7 @@ fn columns(args: &QkArgs) -> Result<(Vec<Column>, (usize, usize))> {
         let design = args.model.shape.design(act)?;
         let (n, m) = (design.n(), design.m());
         dims = (n, m);
-        check_k_max(args.k_max, n, m)?;
+        check_k_max(args.k_max, Sizes::Shape(&args.model.shape), (n, m))?;
         cols.push(column(
             act.name(),
             Some(design.sigma()),

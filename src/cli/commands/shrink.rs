@@ -28,7 +28,7 @@ use gdshrink::spectral::{
 use gdshrink::studies::Features;
 use serde_json::{Map, Value, json};
 
-use crate::args::{ModelArgs, TrainArgs, parse_positive};
+use crate::args::{ModelArgs, Sizes, TrainArgs, parse_positive};
 use crate::output::{OutputArgs, base_json, header};
 use crate::progress::spinner;
 
@@ -105,6 +105,18 @@ pub fn run(args: &ShrinkArgs) -> Result<()> {
     let shape = &args.model.shape;
     let masks = 2 + args.ridge.len() + args.pca_k.len() + args.kappa.len();
     let (dense, sizes) = crate::plan::dense_svd(shape, args.design.as_deref())?;
+    let source = args
+        .design
+        .as_deref()
+        .map_or(Sizes::Shape(shape), Sizes::Design);
+    for &k in &args.pca_k {
+        source.check_count(
+            "--pca-k",
+            k,
+            sizes,
+            "a PCA mask keeps the top K components, and A has min(N, M) of them",
+        )?;
+    }
     let plan = crate::plan::with_solutions(dense, sizes, &args.train.q, masks);
     crate::plan::check("shrink", &plan)?;
     let features = match &args.design {
@@ -137,10 +149,9 @@ fn extras(args: &ShrinkArgs, svd: &ThinSvd) -> Result<Vec<Extra>> {
         });
     }
     for &k in &args.pca_k {
-        if k > r {
-            bail!("--pca-k {k} asks for more components than min(N, M) = {r}");
-        }
-        let kappa = svd.s[k - 1];
+        let Some(&kappa) = svd.s.get(k - 1) else {
+            bail!("--pca-k {k} exceeds the {r} singular values of A");
+        };
         extras.push(Extra {
             mask: Mask::Pca { kappa },
             key: format!("pca_k{k}"),

@@ -23,7 +23,7 @@ use gdshrink::spectral::{self as spectrum, DstMatch, SpectrumRoute};
 use gdshrink::studies::Features;
 use serde_json::{Value, json};
 
-use crate::args::{parse_lib, parse_positive};
+use crate::args::{Sizes, parse_lib, parse_positive};
 use crate::output::{OutputArgs, base_json, header};
 use crate::progress::spinner;
 use gdshrink::output::table::{TextTable, num};
@@ -90,6 +90,14 @@ struct Computed<'a> {
 /// Runs the command.
 pub fn run(args: &SpectrumArgs) -> Result<()> {
     args.output.check()?;
+    if let Some(k) = args.vectors {
+        let shape = &args.model.shape;
+        let (source, nm) = match &args.design {
+            Some(path) => (Sizes::Design(path), crate::args::design_shape(path)?),
+            None => (Sizes::Shape(shape), crate::plan::sizes(shape)),
+        };
+        source.check_count("--vectors", k, nm, "A has min(N, M) principal components")?;
+    }
     let features = if let Some(path) = &args.design {
         if matches!(args.method, SpectrumRoute::Tsqr | SpectrumRoute::StreamGram) {
             bail!(
@@ -145,7 +153,7 @@ fn compute(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>> {
             );
         }
         if k > r {
-            bail!("--vectors {k} asks for more components than min(N, M) = {r}");
+            bail!("--vectors {k} exceeds the {r} principal components of A");
         }
     }
     let what = if route.stores_a() {

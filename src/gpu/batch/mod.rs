@@ -32,10 +32,10 @@ pub(crate) struct DeviceBatch {
     nb: usize,
     e: usize,
     chunk: u64,
-    y32: Vec<f32>,
     alpha32: Vec<f32>,
     alpha: wgpu::Buffer,
     r: wgpu::Buffer,
+    fs: wgpu::Buffer,
     norms: wgpu::Buffer,
     w_src: wgpu::Buffer,
     feval: Option<wgpu::Buffer>,
@@ -53,6 +53,10 @@ struct Launches {
     observe: Vec<Dispatch>,
     /// Rebuilding w from the dual coefficients.
     make_w: Vec<Dispatch>,
+    /// f at the samples formed from the state (A·W, or K·C + A·W0 in the
+    /// sample-space dual), at checkpoints: never as y − r, which cancels
+    /// when α s² q ≪ 1.
+    f_samples: Vec<Dispatch>,
     /// f on the evaluation grid.
     eval: Vec<Dispatch>,
 }
@@ -71,6 +75,7 @@ struct Io {
     y: wgpu::Buffer,
     alpha: wgpu::Buffer,
     r: wgpu::Buffer,
+    fs: wgpu::Buffer,
     norms: wgpu::Buffer,
     dummies: Dummies,
 }
@@ -166,6 +171,7 @@ impl Io {
             y: launch::upload(ctx, KERNEL, "targets Y (N x B)", &host.y32)?,
             alpha: launch::upload(ctx, KERNEL, "learning rates", &host.alpha32)?,
             r: launch::zeros(ctx, KERNEL, "residuals R (N x B)", n * nb)?,
+            fs: launch::zeros(ctx, KERNEL, "f at the samples (N x B)", n * nb)?,
             norms: launch::zeros(ctx, KERNEL, "residual norms", 3 * nb)?,
             dummies: Dummies::new(ctx, KERNEL)?,
         })
@@ -222,7 +228,17 @@ impl Parts<'_> {
         l.observe.push(launch::colnorm(
             self.ctx, &io.r, self.n, self.nb, &io.norms,
         )?);
+        l.f_samples.extend(self.f_of_w(&w)?);
         Ok(w)
+    }
+
+    /// f = A·W at the samples, into `io.fs`.
+    fn f_of_w(&self, w: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
+        let f = Finish {
+            out: Some(&self.io.fs),
+            ..self.fin
+        };
+        Ok(self.product((self.a_op, self.a_fwd), w, f, true)?)
     }
 
     /// Dual in the sample space: iterate C (N×B); R = Y' − K C, C += α R.
@@ -236,10 +252,11 @@ impl Parts<'_> {
     ) -> Result<wgpu::Buffer> {
         let (io, n, m, nb) = (self.io, self.n, self.m, self.nb);
         let c = launch::zeros(self.ctx, KERNEL, "dual coefficients C (N x B)", n * nb)?;
-        let (yp, w0buf) = match &self.host.w0 {
+        let (yp, w0buf, f0) = match &self.host.w0 {
             Some(w) => {
                 let w0buf = launch::upload(self.ctx, KERNEL, "initial weights W0", w)?;
                 let yp = launch::zeros(self.ctx, KERNEL, "Y' = Y - A W0", n * nb)?;
+                let f0 = launch::zeros(self.ctx, KERNEL, "F0 = A W0 (N x B)", n * nb)?;
                 let f = Finish {
                     y: Some((&io.y, 1.0)),
                     c_p: -1.0,
@@ -248,9 +265,15 @@ impl Parts<'_> {
                 };
                 l.init
                     .extend(self.product((self.a_op, self.a_fwd), &w0buf, f, true)?);
-                (yp, Some(w0buf))
+                let f = Finish {
+                    out: Some(&f0),
+                    ..self.fin
+                };
+                l.init
+                    .extend(self.product((self.a_op, self.a_fwd), &w0buf, f, true)?);
+                (yp, Some(w0buf), Some(f0))
             }
-            None => (io.y.clone(), None),
+            None => (io.y.clone(), None, None),
         };
         let f = Finish {
             y: Some((&yp, 1.0)),
@@ -274,6 +297,14 @@ impl Parts<'_> {
         l.step.extend(resid);
         l.observe
             .push(launch::colnorm(self.ctx, &io.r, n, nb, &io.norms)?);
+        // f = A w = A W0 + K C: the product of the iterate, relative to f
+        // itself (y' − r would cancel when α s² q ≪ 1).
+        let f = Finish {
+            y: f0.as_ref().map(|b| (b, 1.0)),
+            out: Some(&io.fs),
+            ..self.fin
+        };
+        l.f_samples.extend(self.product((gop, g_fwd), &c, f, true)?);
         if !rebuild_w {
             return Ok(c);
         }
@@ -324,6 +355,7 @@ impl Parts<'_> {
             .extend(self.product((self.a_op, self.a_fwd), &w, f, true)?);
         l.observe
             .push(launch::colnorm(self.ctx, &io.r, self.n, nb, &io.norms)?);
+        l.f_samples.extend(self.f_of_w(&w)?);
         Ok(w)
     }
 }
@@ -541,10 +573,10 @@ impl DeviceBatch {
             nb,
             e,
             chunk: plan.chunk,
-            y32: host.y32,
             alpha32: host.alpha32,
             alpha: io.alpha,
             r: io.r,
+            fs: io.fs,
             norms: io.norms,
             w_src,
             feval,

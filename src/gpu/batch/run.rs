@@ -18,6 +18,7 @@ struct Record {
     cp: bool,
     norms: usize,
     r: usize,
+    fs: usize,
     w: usize,
     f: usize,
 }
@@ -149,7 +150,7 @@ impl DeviceBatch {
         let obs = Observations::new(&batch.checkpoints, self.chunk, batch.q_max());
         let layout = Layout {
             norm_len: 3 * nb,
-            cp_len: n * nb + if batch.record_w { m * nb } else { 0 } + e * nb,
+            cp_len: 2 * n * nb + if batch.record_w { m * nb } else { 0 } + e * nb,
         };
         // Everything the batch reads back (bounded above), if that is less
         // than the budget.
@@ -216,6 +217,9 @@ impl DeviceBatch {
             lp.q_cur = q;
             let cp = is_cp(q);
             let mut lists: Vec<&[Dispatch]> = vec![self.observe()];
+            if cp {
+                lists.push(&self.launches.f_samples);
+            }
             if cp && (batch.record_w || self.e > 0) {
                 lists.push(&self.launches.make_w);
             }
@@ -233,11 +237,13 @@ impl DeviceBatch {
                 cp,
                 norms: copy(&self.norms, lp.layout.norm_len),
                 r: 0,
+                fs: 0,
                 w: 0,
                 f: 0,
             };
             if cp {
                 rec.r = copy(&self.r, self.n * self.nb);
+                rec.fs = copy(&self.fs, self.n * self.nb);
                 if batch.record_w {
                     rec.w = copy(&self.w_src, self.m * self.nb);
                 }
@@ -368,13 +374,9 @@ impl DeviceBatch {
         for b in 0..nb {
             let r = col(rec.r, n, b);
             loss.push(0.5 * r.iter().map(|v| v * v).sum::<f64>());
-            // f = y − r with the f32 target the GPU iterated on (exact in f64).
-            f.push(
-                r.iter()
-                    .enumerate()
-                    .map(|(i, ri)| f64::from(self.y32[i * nb + b]) - ri)
-                    .collect(),
-            );
+            // f formed from the iterate on the device (A·w, or K·c), accurate
+            // relative to f; y − r would lose u‖y‖/‖f‖ to cancellation.
+            f.push(col(rec.fs, n, b));
         }
         Checkpoint {
             q: rec.q,

@@ -20,103 +20,37 @@
 
 use super::plan::{Group, Settings};
 use crate::error::{Error, Result};
-use crate::gd::DEFAULT_MEMORY_BUDGET;
+use crate::gd::{DEFAULT_MEMORY_BUDGET, Strategy};
+pub use crate::resources::device::DeviceNeed;
+use crate::resources::device::DeviceRequest;
 use crate::resources::format_bytes;
-
-/// Device bytes of one GPU group, by what holds them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DeviceNeed {
-    /// A in f32: 4·N·M.
-    pub a: f64,
-    /// K = AAᵀ (N ≤ M) or G = AᵀA in f32: 4·d².
-    pub dual: f64,
-    /// States of a batch of B runs (y, r, w, α and the checkpoint read-back), f32.
-    pub state: f64,
-    /// The budget for stored matrices.
-    pub budget: u64,
-    /// Whether the budget was given (`memory_budget`) or is the default.
-    pub budget_given: bool,
-    /// The strategy as asked (`auto`, `primal`, `dual`, `matrix-free`).
-    pub strategy: String,
-    /// A is (or may be) stored on the device.
-    pub stores_a: bool,
-    /// What runs, in words.
-    pub verdict: String,
-    /// Bytes the explicit strategy needs beyond the budget (refused), if any.
-    pub refused: Option<(String, f64)>,
-}
 
 /// Runs of one batch on the device: every run of the group, at most 4096
 /// (the host bound on a batch).
-fn batch_runs(g: &Group) -> f64 {
-    g.runs.len().clamp(1, 4096) as f64
+fn batch_runs(g: &Group) -> usize {
+    g.runs.len().clamp(1, 4096)
 }
 
-/// The device plan of a GPU group (`None` for a CPU group).
+/// The device plan of a GPU group (`None` for a CPU group): the shared
+/// computation of [`crate::resources::device`] on the group's sizes.
 #[must_use]
 pub fn device_need(s: &Settings, g: &Group) -> Option<DeviceNeed> {
     if g.params.device != "gpu" {
         return None;
     }
-    let (n, m) = (g.params.n as f64, g.params.m as f64);
-    let d = n.min(m);
-    let b = batch_runs(g);
-    let c = s.checkpoints_per_run() as f64;
-    let e = s.heldout as f64;
-    let a = 4.0 * n * m;
-    let dual = 4.0 * d * d;
-    let per_cp = n + e + if s.save_w() { m } else { 0.0 };
-    let state = 4.0 * b * (3.0 * n + 2.0 * m + 1.0) + 4.0 * b * c * per_cp;
-    let budget = g.params.memory_budget.unwrap_or(DEFAULT_MEMORY_BUDGET);
-    let bf = budget as f64;
-    let space = if n <= m { "K = A A^T" } else { "G = A^T A" };
-    let (stores_a, verdict, refused) = match g.params.strategy.as_str() {
-        "primal" if a > bf => (
-            true,
-            "primal: A does not fit".to_string(),
-            Some(("A".to_string(), a)),
-        ),
-        "primal" => (true, "primal: A stored".to_string(), None),
-        "dual" if dual > bf => (
-            false,
-            format!("dual: {space} does not fit"),
-            Some((space.to_string(), dual)),
-        ),
-        "dual" => {
-            let keep = a + dual <= bf;
-            let how = if keep { "A stored" } else { "A recomputed" };
-            (keep, format!("dual: {space} stored, {how}"), None)
-        }
-        "matrix-free" => (false, "matrix-free: nothing N x M stored".to_string(), None),
-        _ if a <= bf => (
-            true,
-            "auto: A fits; primal or dual by the engine's cost model".to_string(),
-            None,
-        ),
-        _ if dual <= bf => (
-            false,
-            format!(
-                "auto: A does not fit, runs without A: matrix-free, or the dual ({space} fits) if the engine's cost model finds it cheaper"
-            ),
-            None,
-        ),
-        _ => (
-            false,
-            format!("auto: matrix-free (neither A nor {space} fits)"),
-            None,
-        ),
+    let req = DeviceRequest {
+        n: g.params.n,
+        m: g.params.m,
+        runs: batch_runs(g),
+        checkpoints: s.checkpoints_per_run(),
+        eval_points: s.heldout,
+        record_w: s.save_w(),
+        strategy: g.params.strategy.parse().unwrap_or(Strategy::Auto),
+        budget: g.params.memory_budget,
+        recompute: true,
+        table_bytes: 0.0,
     };
-    Some(DeviceNeed {
-        a,
-        dual,
-        state,
-        budget,
-        budget_given: g.params.memory_budget.is_some(),
-        strategy: g.params.strategy.clone(),
-        stores_a,
-        verdict,
-        refused,
-    })
+    Some(req.need())
 }
 
 /// Whether the host builds the dense f64 A of a group: always on the CPU,

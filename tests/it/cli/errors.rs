@@ -46,7 +46,7 @@ fn bad_input_is_named() {
     assert!(e.contains("matrix-free"), "{e}");
     let e = fails(&["spectrum", "-n", "8", "-m", "8", "--vectors", "9"]);
     assert!(
-        e.contains("--vectors 9") && e.contains("min(N, M) = 8"),
+        e.contains("--vectors 9") && e.contains("min(--n, --m) = min(8, 8) = 8"),
         "{e}"
     );
     let e = fails(&["qk", "-n", "8", "-m", "8", "--k-max", "9"]);
@@ -124,4 +124,117 @@ fn an_all_zero_design_is_rejected_by_both_commands() {
             args[0]
         );
     }
+}
+
+#[test]
+fn counts_bounded_by_min_n_m_name_the_size_flags() {
+    // A count above min(N, M) names itself and the flags N and M came from,
+    // so that a run that set -n or -m (or a grid file) sees what to change.
+    let bound = "min(--n, --m) = min(3, 5) = 3";
+    for (args, flag) in [
+        (
+            vec!["qk", "-n", "3", "-m", "5", "--k-max", "4"],
+            "--k-max 4",
+        ),
+        (
+            vec!["shrink", "-n", "3", "-m", "5", "--pca-k", "4"],
+            "--pca-k 4",
+        ),
+        (
+            vec!["spectrum", "-n", "3", "-m", "5", "--vectors", "4"],
+            "--vectors 4",
+        ),
+        (
+            vec![
+                "design-activation",
+                "--penalty",
+                "power:4",
+                "--save",
+                "/tmp/never-written.csv",
+                "-n",
+                "3",
+                "-m",
+                "5",
+                "--k-max",
+                "4",
+            ],
+            "--k-max 4",
+        ),
+    ] {
+        let e = fails(&args);
+        assert!(
+            e.contains(&format!("{flag} exceeds {bound}")),
+            "{args:?}: {e}"
+        );
+    }
+    let e = fails(&["penalty", "-n", "8", "-m", "5", "--k-band", "1:5"]);
+    assert!(
+        e.contains("--k-band 1:5") && e.contains("min(--n, --m) = min(8, 5) = 5"),
+        "{e}"
+    );
+    // A grid file fixes N: the message names it.
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.csv");
+    std::fs::write(&g, "0\n0.5\n1\n").unwrap();
+    let e = fails(&[
+        "qk",
+        "--grid",
+        g.to_str().unwrap(),
+        "-m",
+        "5",
+        "--k-max",
+        "4",
+    ]);
+    assert!(
+        e.contains("--k-max 4 exceeds min(points of --grid, --m) = min(3, 5) = 3"),
+        "{e}"
+    );
+    // A user's matrix: its rows and columns, by file name.
+    let a = dir.path().join("a.npy");
+    write_npy(&a, &[3, 5], &[1.0; 15]).unwrap();
+    let e = fails(&["qk", "--design", a.to_str().unwrap(), "--k-max", "4"]);
+    assert!(
+        e.contains("--k-max 4 exceeds min(rows, columns of --design")
+            && e.contains("= min(3, 5) = 3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn refusals_name_the_flag_that_sized_them() {
+    // A zero A (spline:8 vanishes at every z = σ(x − b) ≤ 0 of these grids)
+    // has no auto learning rate: the message names the flags that make A.
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.txt");
+    std::fs::write(&b, "1\n2\n3\n").unwrap();
+    let e = fails(&[
+        "shrink",
+        "--activation",
+        "spline:8",
+        "--bias-grid",
+        b.to_str().unwrap(),
+        "-n",
+        "16",
+        "--q",
+        "1,10",
+    ]);
+    assert!(e.contains("A is zero") && e.contains("--bias-grid"), "{e}");
+    // The evaluation grid sizes validate's plan: its refusal names it.
+    let e = fails(&[
+        "validate",
+        "--device",
+        "cpu",
+        "-n",
+        "16",
+        "-m",
+        "100000",
+        "--eval-points",
+        "100000000",
+        "--q",
+        "1",
+    ]);
+    assert!(
+        e.contains("host memory") && e.contains("--eval-points"),
+        "{e}"
+    );
 }

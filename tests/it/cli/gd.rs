@@ -329,3 +329,79 @@ fn gd_design_file_is_a_users_matrix() {
     let e = fails(&["gd", "--design", v.to_str().unwrap()]);
     assert!(e.contains("expected a 2-D matrix"), "{e}");
 }
+
+#[test]
+fn gd_gpu_device_plan_switches_or_refuses_by_the_budget() {
+    // A (f32, 16 × 1024) is 64 KiB and K = A A^T (16 × 16) 1 KiB: a budget of
+    // 512 bytes holds neither, so auto runs matrix-free and says so first.
+    let args = [
+        "gd",
+        "--device",
+        "gpu",
+        "-n",
+        "16",
+        "-m",
+        "1024",
+        "--q",
+        "1,10",
+        "--memory-budget",
+        "512",
+    ];
+    let out = gdshrink().args(args).arg("--json").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("gd: plan:")
+            && err
+                .contains("auto: matrix-free (neither A, 64.0 KiB, nor K = A A^T, 1.0 KiB, fits)")
+            && err.contains("512 B (--memory-budget 512)"),
+        "{err}"
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        j["engine"].as_str().unwrap().contains("matrix-free"),
+        "{}",
+        j["engine"]
+    );
+    assert_eq!(j["ok"], true);
+    // Explicit strategies that must store what does not fit are refused
+    // before any work, with both numbers.
+    let e = fails(&[&args[..], &["--strategy", "primal"]].concat());
+    assert!(
+        e.contains("--strategy primal: A (f32) needs 64.0 KiB")
+            && e.contains("512 B (--memory-budget 512)"),
+        "{e}"
+    );
+    let e = fails(&[&args[..], &["--strategy", "dual"]].concat());
+    assert!(
+        e.contains("--strategy dual: K = A A^T (f32) needs 1.0 KiB") && e.contains("512 B"),
+        "{e}"
+    );
+    let e = fails(&[
+        "validate",
+        "--device",
+        "gpu",
+        "-n",
+        "16",
+        "-m",
+        "1024",
+        "--q",
+        "1",
+        "--strategy",
+        "primal",
+        "--memory-budget",
+        "512",
+    ]);
+    assert!(
+        e.contains("--strategy primal: A (f32) needs 64.0 KiB") && e.contains("512 B"),
+        "{e}"
+    );
+    // The budget is a GPU setting.
+    let e = fails(&["gd", "-n", "8", "-m", "8", "--memory-budget", "512"]);
+    assert!(
+        e.contains("--memory-budget") && e.contains("--device gpu"),
+        "{e}"
+    );
+    let e = fails(&["gd", "--device", "gpu", "--memory-budget", "0"]);
+    assert!(e.contains("--memory-budget"), "{e}");
+}

@@ -198,6 +198,78 @@ fn pick<'a>(rng: &mut ChaCha8Rng, v: &'a [&'a str]) -> &'a str {
     v.choose(rng).copied().unwrap_or("")
 }
 
+/// The flags only `cmd` has, with their hostile values.
+fn extra_flags(cmd: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    match cmd {
+        "spectrum" => &[("--top", COUNTS), ("--vectors", COUNTS), ("--k", COUNTS)],
+        "shrink" => &[("--ridge", REALS), ("--kappa", REALS), ("--pca-k", COUNTS)],
+        "qk" => &[("--k-max", COUNTS)],
+        "gd" => &[
+            ("--eval-points", COUNTS),
+            ("--device", &["gpu", "cpu", "tpu"]),
+            ("--strategy", &["dual", "matrix-free", "bogus"]),
+            ("--adapter", &["", "nosuchadapter", "99"]),
+            ("--memory-budget", COUNTS),
+        ],
+        "validate" => &[
+            ("--show-directions", COUNTS),
+            ("--eval-points", COUNTS),
+            ("--tol-scale", REALS),
+            ("--device", &["gpu", "cpu"]),
+            ("--suite", &["ci", "bogus"]),
+            ("--cpu-check", &["-1", "1e30", "none", "x"]),
+        ],
+        "compare" => &[
+            ("--sizes", COUNTS),
+            ("--repeats", COUNTS),
+            ("--engines", &["cpu", "gpu", "tpu", ""]),
+        ],
+        "reproduce" => &[
+            ("--width", COUNTS),
+            ("--length", COUNTS),
+            ("--row", COUNTS),
+            ("--only", &["fig6", "fig99", ""]),
+            ("--signal", &["blocks", "nosuch"]),
+        ],
+        "devices" => &[("--adapter", &["", "nosuchadapter", "99"])],
+        "penalty" => &[
+            (
+                "--fit-band",
+                &["0:1", "1:0.5", "0.05:1e308", "nan:1", "1e-300:1e-299"],
+            ),
+            ("--k-band", &["0:10", "1:3", "1:1000000", "5:2", "x", ""]),
+            ("--floor", REALS),
+        ],
+        "design-activation" => &[
+            (
+                "--penalty",
+                &[
+                    "power:0",
+                    "power:1e308",
+                    "power:4:1e-300",
+                    "exp:nan",
+                    "exp:1e-300",
+                    "band:1e308",
+                    "band:40",
+                    "band:1e-3",
+                    "table:",
+                    "x",
+                    "",
+                ],
+            ),
+            ("--points", &["0", "1000", "1048576", "-1", "nan"]),
+            ("--spacing", REALS),
+            (
+                "--band",
+                &["0:1", "1:0.5", "0.1:1e308", "nan:1", "1e-300:1e-299"],
+            ),
+            ("--k-max", COUNTS),
+            ("--compare", ACTIVATIONS),
+        ],
+        _ => &[],
+    }
+}
+
 /// Flags with hostile values for `cmd` (every command has its own list).
 fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
     let own = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
@@ -226,74 +298,20 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
         pool.push(("--alpha".into(), own(ALPHAS)));
         pool.push(("--signal".into(), fx.data_files()));
     }
-    if ["spectrum", "shrink", "qk", "gd", "validate", "compare"].contains(&cmd) {
+    if [
+        "spectrum", "shrink", "qk", "gd", "validate", "compare", "penalty",
+    ]
+    .contains(&cmd)
+    {
         pool.push(("--out".into(), fx.outputs("npy")));
         pool.push(("--out".into(), fx.outputs("csv")));
     }
-    let extra: &[(&str, &[&str])] = match cmd {
-        "spectrum" => &[("--top", COUNTS), ("--vectors", COUNTS), ("--k", COUNTS)],
-        "shrink" => &[("--ridge", REALS), ("--kappa", REALS), ("--pca-k", COUNTS)],
-        "qk" => &[("--k-max", COUNTS)],
-        "gd" => &[
-            ("--eval-points", COUNTS),
-            ("--device", &["gpu", "cpu", "tpu"]),
-            ("--strategy", &["dual", "matrix-free", "bogus"]),
-            ("--adapter", &["", "nosuchadapter", "99"]),
-        ],
-        "validate" => &[
-            ("--show-directions", COUNTS),
-            ("--eval-points", COUNTS),
-            ("--tol-scale", REALS),
-            ("--device", &["gpu", "cpu"]),
-            ("--suite", &["ci", "bogus"]),
-            ("--cpu-check", &["-1", "1e30", "none", "x"]),
-        ],
-        "compare" => &[
-            ("--sizes", COUNTS),
-            ("--repeats", COUNTS),
-            ("--engines", &["cpu", "gpu", "tpu", ""]),
-        ],
-        "reproduce" => &[
-            ("--width", COUNTS),
-            ("--length", COUNTS),
-            ("--row", COUNTS),
-            ("--only", &["fig6", "fig99", ""]),
-            ("--signal", &["blocks", "nosuch"]),
-        ],
-        "devices" => &[("--adapter", &["", "nosuchadapter", "99"])],
-        "design-activation" => &[
-            (
-                "--penalty",
-                &[
-                    "power:0",
-                    "power:1e308",
-                    "power:4:1e-300",
-                    "exp:nan",
-                    "exp:1e-300",
-                    "band:1e308",
-                    "band:40",
-                    "band:1e-3",
-                    "table:",
-                    "x",
-                    "",
-                ],
-            ),
-            ("--points", &["0", "1000", "1048576", "-1", "nan"]),
-            ("--spacing", REALS),
-            (
-                "--band",
-                &["0:1", "1:0.5", "0.1:1e308", "nan:1", "1e-300:1e-299"],
-            ),
-            ("--k-max", COUNTS),
-            ("--compare", ACTIVATIONS),
-        ],
-        _ => &[],
-    };
+    let extra = extra_flags(cmd);
     for (flag, values) in extra {
         pool.push(((*flag).to_string(), own(values)));
     }
     match cmd {
-        "validate" => pool.push(("--plot".into(), fx.outputs("png"))),
+        "validate" | "penalty" => pool.push(("--plot".into(), fx.outputs("png"))),
         "reproduce" => {
             pool.push(("--image".into(), fx.data_files()));
             pool.push(("--out".into(), vec![fx.file.clone(), fx.folder.clone()]));
@@ -326,6 +344,7 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
         "reproduce",
         "devices",
         "design-activation",
+        "penalty",
     ];
     let cmd = pick(rng, COMMANDS);
     let mut inv = Invocation::new(cmd);
@@ -337,10 +356,10 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
         inv.hostile(flag, &v);
     }
     match cmd {
-        "spectrum" | "shrink" | "qk" | "gd" | "validate" | "compare" => {
+        "spectrum" | "shrink" | "qk" | "gd" | "validate" | "compare" | "penalty" => {
             inv.base("-n", "16");
             inv.base("-m", "16");
-            if cmd != "spectrum" && cmd != "qk" {
+            if !["spectrum", "qk", "penalty"].contains(&cmd) {
                 inv.base("--q", "1,10");
             }
             if cmd == "qk" {
@@ -378,6 +397,8 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Outcome {
     Success,
+    /// Long work that announced its estimate, stopped after a grace period.
+    Announced,
     Refused,
     RefusedUnnamed,
     Panic,
@@ -436,7 +457,7 @@ fn run_one(bin: &Path, inv: &Invocation, cwd: &Path, limits: (u64, Duration)) ->
     let _ = reader.join();
     let err = text.lock().map(|s| s.clone()).unwrap_or_default();
     let outcome = match status {
-        None if err.contains("estimate:") => Outcome::Success,
+        None if err.contains("estimate:") => Outcome::Announced,
         None => Outcome::Hang,
         Some(_) if err.contains("panicked") => Outcome::Panic,
         Some(st) if st.success() => Outcome::Success,
@@ -511,7 +532,10 @@ fn hostile_invocations_never_panic_abort_hang_or_leave_partial_files() {
             }
         }
         *tally.entry(outcome).or_default() += 1;
-        if !matches!(outcome, Outcome::Success | Outcome::Refused) {
+        if !matches!(
+            outcome,
+            Outcome::Success | Outcome::Announced | Outcome::Refused
+        ) {
             bad.push(format!(
                 "{outcome:?}: gdshrink {}\n  {}",
                 inv.args.join(" "),

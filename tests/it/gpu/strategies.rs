@@ -326,9 +326,19 @@ fn prepared_batches_advance_like_run() {
         let r = p.residuals().unwrap();
         let cp = t.at(37).unwrap();
         for run in 0..3 {
+            // Same kernels, same order: the same residual, so the same loss.
+            let loss = 0.5 * r[run].iter().map(|v| v * v).sum::<f64>();
+            assert!(
+                (loss - cp.loss[run]).abs() <= 1e-12 * cp.loss[run],
+                "{strategy} run {run}"
+            );
+            // The run reports f = A·w (K·c in the dual), formed from the
+            // iterate rather than as y − r: the two agree to the f32 rounding
+            // of r and f (a few u·‖y‖/‖f‖, ‖f‖ ≈ ‖y‖ here at α s² ≈ 1, q = 37);
+            // 1e-5 ≈ 170 u.
             let f: Vec<f64> = b.y[run].iter().zip(&r[run]).map(|(y, r)| y - r).collect();
-            // Same kernels, same order: the same numbers.
-            assert!(rel_error(&f, &cp.f[run]) < 1e-12, "{strategy} run {run}");
+            let e = rel_error(&f, &cp.f[run]);
+            assert!(e < 1e-5, "{strategy} run {run}: {e:e}");
         }
     }
 }

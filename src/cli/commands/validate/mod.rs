@@ -18,9 +18,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use gdshrink::gd::{CpuEngine, Engine, LearningRate, parse_iterations};
-use gdshrink::gpu::{GpuContext, GpuEngine};
+use gdshrink::gpu::{GpuContext, GpuEngine, GpuGdOptions};
 use gdshrink::model::Design;
 use gdshrink::precision::SAFETY;
+use gdshrink::resources::device::{DeviceNeed, DeviceRequest};
 use gdshrink::studies::validate::suite::{self, Suite};
 use gdshrink::studies::validate::{
     ValidateConfig, ValidateReport, default_cpu_check_q_max, mask_figure, validate,
@@ -127,10 +128,17 @@ pub struct ValidateArgs {
 /// Runs the command.
 pub fn run(args: &ValidateArgs) -> Result<()> {
     let suite = args.suite.or(args.quick.then_some(Suite::Ci));
-    preflight(args, suite)?;
+    let need = preflight(args, suite)?;
     let ctx = args.engine.context()?;
+    if let (Some(c), Some(need)) = (&ctx, &need) {
+        crate::plan::check_adapter("validate", need, c)?;
+    }
     let engine: Box<dyn Engine + '_> = match &ctx {
-        Some(c) => Box::new(GpuEngine::new(c).with_strategy(args.engine.gpu.strategy)),
+        Some(c) => Box::new(GpuEngine::new(c).with_options(GpuGdOptions {
+            strategy: args.engine.gpu.strategy,
+            memory_budget: args.engine.gpu.memory_budget,
+            chunk: None,
+        })),
         None => Box::new(CpuEngine),
     };
     match suite {
@@ -202,8 +210,9 @@ fn run_one(args: &ValidateArgs, engine: &dyn Engine) -> Result<()> {
 }
 
 /// The checks of `validate`'s own flags, before any work: values, flags
-/// that do not apply to the mode, output paths and the resource plan.
-fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
+/// that do not apply to the mode, output paths and the resource plan (and,
+/// on the GPU, its device plan, returned for the adapter's check).
+fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<Option<DeviceNeed>> {
     if !(1e-6..=1e6).contains(&args.tol_scale) {
         bail!(
             "invalid --tol-scale = {:e}: give a factor from 1e-6 to 1e6",
@@ -212,6 +221,9 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
     }
     if args.engine.device == Device::Cpu && args.engine.gpu.adapter.is_some() {
         bail!("--adapter chooses a GPU adapter: use it with --device gpu");
+    }
+    if args.engine.device == Device::Cpu && args.engine.gpu.memory_budget.is_some() {
+        bail!("--memory-budget sizes the GPU's stored matrices: use it with --device gpu");
     }
     if suite.is_some() {
         for (given, flag) in [
@@ -233,20 +245,39 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<()> {
     }
     if suite.is_none() {
         let shape = &args.model.shape;
-        let (plan, (n, m)) = crate::plan::dense_svd(shape, args.design.as_deref())?;
+        let (mut plan, (n, m)) = crate::plan::dense_svd(shape, args.design.as_deref())?;
         // No evaluation grid for a user's matrix.
         let p = if args.design.is_some() {
             0
         } else {
+            // The evaluation grid sizes a matrix and every solution kept.
+            plan.hint = "use a smaller --n or --m, or fewer --eval-points (default 2N - 1)".into();
             args.eval_points.unwrap_or(2 * n - 1)
         };
         let q_max = args.train.q.values().last().copied().unwrap_or(0);
         let plan = plan.host_f64("A on the evaluation grid", p, m);
         let plan = crate::plan::with_solutions(plan, (n + p, m), &args.train.q, 6);
         let plan = crate::plan::gd_iterations(plan, (n, m), 1, q_max);
+        let need = match args.engine.device {
+            Device::Cpu => None,
+            Device::Gpu => Some(crate::plan::device_need(&DeviceRequest {
+                n,
+                m,
+                runs: 1,
+                checkpoints: args.train.q.values().len(),
+                eval_points: p,
+                record_w: true,
+                strategy: args.engine.gpu.strategy,
+                budget: args.engine.gpu.memory_budget,
+                recompute: args.design.is_none(),
+                table_bytes: crate::plan::table_bytes(args.model.activation),
+            })?),
+        };
+        let plan = need.iter().fold(plan, crate::plan::with_device);
         crate::plan::check("validate", &plan)?;
+        return Ok(need);
     }
-    Ok(())
+    Ok(None)
 }
 
 fn run_suite(args: &ValidateArgs, s: Suite, engine: &dyn Engine) -> Result<()> {
