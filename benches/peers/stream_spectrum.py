@@ -24,6 +24,7 @@ Usage:
   python benches/peers/stream_spectrum.py [--out benches/results/FILE.json] [--m 100000,1000000]
         [--activations tanh,relu,...]   (default: every built-in for gdshrink,
                                          tanh, relu, gaussian for the peers)
+        [--no-peers]                    (gdshrink's tsqr route only)
 Needs numpy and scipy, and the release binary (cargo build --release).
 """
 
@@ -100,6 +101,7 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--m", default="100000,1000000")
     ap.add_argument("--activations", default=",".join(ALL))
+    ap.add_argument("--no-peers", action="store_true", help="gdshrink only (its tsqr route)")
     args = ap.parse_args()
     ms = [int(v) for v in args.m.split(",")]
     acts = args.activations.split(",")
@@ -108,13 +110,13 @@ def main():
         for a in acts:
             ref = None
             peers = {}
-            if a in PEER_ACTS:
+            if a in PEER_ACTS and not args.no_peers:
                 for kind in ["scipy-svd", "numpy-gram"]:
                     wall, rss, out = timed([sys.executable, __file__, "--one", kind, a, str(m)])
                     r = json.loads(out)
                     peers[kind] = (wall, rss, r["seconds"], r["s"])
                 ref = peers["scipy-svd"][3]
-            for method in ["tsqr", "stream-gram"]:
+            for method in ["tsqr"] if args.no_peers else ["tsqr", "stream-gram"]:
                 wall, rss, out = timed([BIN, "spectrum", "-a", a, "-n", str(N), "-m", str(m),
                                         "--sigma", str(SIGMA), "--method", method, "--json"])
                 s = json.loads(out)["singular_values"]
