@@ -58,7 +58,7 @@ enum Command {
 fn parse() -> Cli {
     // Flags whose values may start with '-' (`--sigma -inf`, `--alpha -1e-3`):
     // the value reaches the flag's own check.
-    const SIGNED: [&str; 9] = [
+    const SIGNED: [&str; 11] = [
         "sigma",
         "alpha",
         "q",
@@ -68,6 +68,8 @@ fn parse() -> Cli {
         "cpu_check",
         "floor",
         "spacing",
+        "shard",
+        "progress_interval",
     ];
     let cmd = Cli::command().mut_subcommands(|s| {
         s.allow_negative_numbers(true).mut_args(|a| {

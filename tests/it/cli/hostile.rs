@@ -1,4 +1,5 @@
-//! Hostile input, generated: invocations of every command with values a
+//! Hostile input, generated: invocations of every command (sweep and merge
+//! with bad files, folders and overrides too) with values a
 //! careless script or a hostile user would pass — sizes and counts at and
 //! beyond every bound, values at the f64 limits, negative numbers as
 //! separate words, missing files, folders, dangling links, files of NaN,
@@ -43,6 +44,9 @@ struct Fixtures {
     zeros: String,
     short: String,
     file: String,
+    sweep: String,
+    sweep_bad: String,
+    sweep_huge: String,
 }
 
 impl Fixtures {
@@ -56,6 +60,24 @@ impl Fixtures {
         std::fs::write(dir.join("zeros.txt"), n16("0")).unwrap();
         std::fs::write(dir.join("short.txt"), "1\n2\n3\n").unwrap();
         std::fs::write(dir.join("plain"), "x").unwrap();
+        // Sweep files: a small valid one, one with an unknown key, one whose
+        // A cannot fit anywhere.
+        let sweep = |body: &str| {
+            format!(
+                "[fixed]\n{body}\nactivation = \"tanh\"\nsignal = \"blocks\"\ndevice = \"cpu\"\n[checkpoints]\nq = [1, 10]\n"
+            )
+        };
+        std::fs::write(dir.join("sweep.toml"), sweep("n = 16\nm = 16")).unwrap();
+        std::fs::write(
+            dir.join("sweep-bad.toml"),
+            sweep("n = 16\nm = 16\nwidht = 3"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("sweep-huge.toml"),
+            sweep("n = 1000000000\nm = 1000000000"),
+        )
+        .unwrap();
         let dangling = dir.join("dangling.csv");
         let _ = std::fs::remove_file(&dangling);
         #[cfg(unix)]
@@ -71,6 +93,9 @@ impl Fixtures {
             zeros: p("zeros.txt"),
             short: p("short.txt"),
             file: p("plain"),
+            sweep: p("sweep.toml"),
+            sweep_bad: p("sweep-bad.toml"),
+            sweep_huge: p("sweep-huge.toml"),
         }
     }
 
@@ -85,6 +110,17 @@ impl Fixtures {
             self.zeros.clone(),
             self.short.clone(),
         ]
+    }
+
+    /// Sweep files a user may hand over: every bad data file and the bad sweeps.
+    fn sweep_files(&self) -> Vec<String> {
+        let mut v = self.data_files();
+        v.extend([
+            self.sweep_bad.clone(),
+            self.sweep_huge.clone(),
+            self.file.clone(),
+        ]);
+        v
     }
 
     fn outputs(&self, ext: &str) -> Vec<String> {
@@ -178,6 +214,18 @@ impl Invocation {
         }
     }
 
+    /// Adds a hostile positional word (a file, a folder, a sweep override
+    /// KEY=V): a message may cite the word, or an override's `KEY =`.
+    fn positional(&mut self, word: &str) {
+        self.args.push(word.into());
+        if !word.is_empty() {
+            self.names.push(word.into());
+        }
+        if let Some((key, _)) = word.split_once('=') {
+            self.names.push(format!("{} =", key.trim_end_matches('+')));
+        }
+    }
+
     /// Adds a harmless `flag value` pair (keeps valid runs short); a
     /// message may cite it as `--flag`, or its path.
     fn base(&mut self, flag: &str, value: &str) {
@@ -232,6 +280,11 @@ fn extra_flags(cmd: &str) -> &'static [(&'static str, &'static [&'static str])] 
             ("--signal", &["blocks", "nosuch"]),
         ],
         "devices" => &[("--adapter", &["", "nosuchadapter", "99"])],
+        "sweep" => &[
+            ("--shard", &["0/4", "5/4", "1/0", "x", "auto", "", "-1/2"]),
+            ("--progress-interval", REALS),
+            ("--adapter", &["", "nosuchadapter"]),
+        ],
         "penalty" => &[
             (
                 "--fit-band",
@@ -274,7 +327,7 @@ fn extra_flags(cmd: &str) -> &'static [(&'static str, &'static [&'static str])] 
 fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
     let own = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
     let mut pool: Vec<(String, Vec<String>)> = Vec::new();
-    let network = cmd != "devices";
+    let network = !["devices", "sweep", "merge"].contains(&cmd);
     if network && cmd != "reproduce" {
         pool.push(("-n".into(), own(SIZES)));
         pool.push(("-m".into(), own(SIZES)));
@@ -312,6 +365,14 @@ fn flag_pool(cmd: &str, fx: &Fixtures) -> Vec<(String, Vec<String>)> {
     }
     match cmd {
         "validate" | "penalty" => pool.push(("--plot".into(), fx.outputs("png"))),
+        "sweep" | "merge" => pool.push((
+            "--out".into(),
+            vec![
+                fx.file.clone(),
+                format!("{}/x", fx.file),
+                "/nonexistent-gdshrink/x".into(),
+            ],
+        )),
         "reproduce" => {
             pool.push(("--image".into(), fx.data_files()));
             pool.push(("--out".into(), vec![fx.file.clone(), fx.folder.clone()]));
@@ -345,11 +406,58 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
         "devices",
         "design-activation",
         "penalty",
+        "sweep",
+        "merge",
+    ];
+    /// Overrides of a sweep file: out-of-range, unknown, malformed.
+    const OVERRIDES: &[&str] = &[
+        "n=1e12",
+        "m=-1",
+        "m=4000000000",
+        "n=100000000",
+        "q=log:1:5:1000000000",
+        "q=-1",
+        "k=0",
+        "sigma=nan",
+        "activation=bogus",
+        "alpha=inf",
+        "nosuchkey=1",
+        "m+=abc",
+        "signal=/nonexistent/y.csv",
+        "device=tpu",
+        "memory_budget=-1",
+        "=1",
+        "m",
     ];
     let cmd = pick(rng, COMMANDS);
     let mut inv = Invocation::new(cmd);
+    match cmd {
+        "sweep" => {
+            // The file (hostile one time in three), then 0–2 hostile overrides.
+            if rng.random_range(0..3) == 0 {
+                let f = fx.sweep_files();
+                inv.positional(&f[rng.random_range(0..f.len())]);
+            } else {
+                inv.args.push(fx.sweep.clone());
+                inv.names.push(fx.sweep.clone());
+            }
+            for _ in 0..rng.random_range(0..=2) {
+                inv.positional(pick(rng, OVERRIDES));
+            }
+        }
+        "merge" => {
+            let mut dirs = fx.data_files();
+            dirs.extend([fx.file.clone(), fx.sweep.clone()]);
+            for _ in 0..rng.random_range(1..=2) {
+                inv.positional(&dirs[rng.random_range(0..dirs.len())]);
+            }
+        }
+        _ => {}
+    }
     let pool = flag_pool(cmd, fx);
-    let k = rng.random_range(1..=3usize).min(pool.len());
+    // sweep and merge already have their hostile positional words.
+    let lo = usize::from(!["sweep", "merge"].contains(&cmd));
+    let k = rng.random_range(lo..=3usize).min(pool.len());
     for _ in 0..k {
         let (flag, values) = &pool[rng.random_range(0..pool.len())];
         let v = values.choose(rng).cloned().unwrap_or_default();
@@ -381,6 +489,10 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
             inv.base("-m", "16");
             inv.base("--k-max", "4");
             inv.base("--q", "1,10");
+        }
+        "sweep" => {
+            let out = fx.dir.join(format!("sweeps/{}", rng.random::<u64>()));
+            inv.base("--out", &out.display().to_string());
         }
         "reproduce" => {
             inv.base("--only", "fig6");
