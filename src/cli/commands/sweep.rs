@@ -169,7 +169,7 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     }
     let plan = Plan::from_spec(&spec)?;
     print_plan(&plan, shard);
-    check_resources(&plan)?;
+    check_resources(&plan).with_context(|| format!("sweep file {}", file.display()))?;
     if args.dry_run {
         // The engine's own plan when a GPU can be opened; the rules above otherwise.
         if plan.groups.iter().any(|g| g.params.device == "gpu") {
