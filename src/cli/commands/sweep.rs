@@ -158,8 +158,6 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     let Some(file) = &args.file else {
         bail!("give a sweep file: gdshrink sweep FILE");
     };
-    let mut spec = SweepSpec::read(file)?;
-    spec.apply_overrides(&args.overrides)?;
     let shard = args.shard.as_deref().map_or(Ok((0, 1)), parse_shard)?;
     if !(args.progress_interval.is_finite() && args.progress_interval > 0.0) {
         bail!(
@@ -167,7 +165,13 @@ pub fn run(args: &SweepArgs) -> Result<()> {
             args.progress_interval
         );
     }
-    let plan = Plan::from_spec(&spec)?;
+    // Errors of the file, its overrides and its plan name the file.
+    let read = || -> Result<Plan> {
+        let mut spec = SweepSpec::read(file)?;
+        spec.apply_overrides(&args.overrides)?;
+        Ok(Plan::from_spec(&spec)?)
+    };
+    let plan = read().with_context(|| format!("sweep file {}", file.display()))?;
     print_plan(&plan, shard);
     check_resources(&plan).with_context(|| format!("sweep file {}", file.display()))?;
     if args.dry_run {
