@@ -171,9 +171,10 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         spec.apply_overrides(&args.overrides)?;
         Ok(Plan::from_spec(&spec)?)
     };
-    let plan = read().with_context(|| format!("sweep file {}", file.display()))?;
+    let in_file = || format!("sweep file {}", file.display());
+    let plan = read().with_context(in_file)?;
     print_plan(&plan, shard);
-    check_resources(&plan).with_context(|| format!("sweep file {}", file.display()))?;
+    check_resources(&plan).with_context(in_file)?;
     if args.dry_run {
         // The engine's own plan when a GPU can be opened; the rules above otherwise.
         if plan.groups.iter().any(|g| g.params.device == "gpu") {

@@ -180,17 +180,28 @@ pub fn run(cfg: &PenaltyConfig) -> Result<PenaltyReport> {
     })
 }
 
-/// `rows` log-spaced rows from 1/64 to 8 cycles per unit z.
-fn log_rows(spec: &PowerSpectrum, rows: usize) -> Vec<PenaltyRow> {
+/// `points` log-spaced frequencies from 1/64 to 8 cycles per unit z (the
+/// range of the penalty table, and of `reproduce`'s `rho` table).
+pub fn log_frequencies(points: usize) -> Vec<f64> {
     let (a, b) = (1.0f64 / 64.0, 8.0f64);
-    (0..rows)
-        .filter_map(|i| {
-            let t = if rows > 1 {
-                i as f64 / (rows - 1) as f64
+    (0..points)
+        .map(|i| {
+            let t = if points > 1 {
+                i as f64 / (points - 1) as f64
             } else {
                 0.0
             };
-            let (nu, power) = spec.nearest(a * (b / a).powf(t))?;
+            a * (b / a).powf(t)
+        })
+        .collect()
+}
+
+/// `rows` log-spaced rows from 1/64 to 8 cycles per unit z.
+fn log_rows(spec: &PowerSpectrum, rows: usize) -> Vec<PenaltyRow> {
+    log_frequencies(rows)
+        .into_iter()
+        .filter_map(|v| {
+            let (nu, power) = spec.nearest(v)?;
             Some(PenaltyRow {
                 nu,
                 power,

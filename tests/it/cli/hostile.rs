@@ -438,8 +438,7 @@ fn generate(rng: &mut ChaCha8Rng, fx: &Fixtures) -> Invocation {
                 let f = fx.sweep_files();
                 inv.positional(&f[rng.random_range(0..f.len())]);
             } else {
-                inv.args.push(fx.sweep.clone());
-                inv.names.push(fx.sweep.clone());
+                inv.positional(&fx.sweep);
             }
             for _ in 0..rng.random_range(0..=2) {
                 inv.positional(pick(rng, OVERRIDES));

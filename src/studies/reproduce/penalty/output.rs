@@ -8,7 +8,7 @@ use super::Config;
 use crate::error::Result;
 use crate::output::array::Table;
 use crate::output::plot::{Dash, Figure, Legend, LinePanel, Panel, Scale, Series};
-use crate::studies::penalty::{PenaltyReport, penalty_figure};
+use crate::studies::penalty::{PenaltyReport, log_frequencies, penalty_figure};
 use crate::studies::reproduce::output::{save_figure, write_csv, write_table_csv_npy};
 
 /// Points of the common log-spaced ν grid of `rho.csv` (1/64 … 8 cycles per unit z).
@@ -24,10 +24,7 @@ fn styled(s: Series, i: usize) -> Series {
 }
 
 fn rho_grid() -> Vec<f64> {
-    let (a, b) = (1.0f64 / 64.0, 8.0f64);
-    (0..RHO_POINTS)
-        .map(|i| a * (b / a).powf(i as f64 / (RHO_POINTS - 1) as f64))
-        .collect()
+    log_frequencies(RHO_POINTS)
 }
 
 /// ρ at the common grid (NaN outside the measured range or where |F|² = 0).
