@@ -294,6 +294,39 @@ pub fn dense_plan(n: usize, m: usize, svd: bool, hint: &str) -> Plan {
     p
 }
 
+/// The host memory and work of a streamed f64 reference for an N×M design
+/// (N ≤ M) with P evaluation points and `cols` solution vectors kept per
+/// column of w: the TSQR (per thread: a block of 4N rows over R, N×N) and U,
+/// `threads` blocks of `block` columns of A, A_e and their f32 twins in
+/// flight, w (M × cols) and f on the grid; 2·M·N² operations for the TSQR
+/// plus the passes' products and, per pass, an η evaluation for each of
+/// the (N + P)·M entries (η ≈ 16 operations).
+#[must_use]
+pub fn streamed_reference_plan(
+    (n, m, p): (usize, usize, usize),
+    cols: usize,
+    block: usize,
+    hint: &str,
+) -> Plan {
+    let threads = rayon::current_num_threads() as f64;
+    let tsqr_block = (4 * n).clamp(256, 8192);
+    let (nf, mf, pf) = (n as f64, m as f64, p as f64);
+    Plan::new(hint)
+        .host("grids x and b (f64)", array_bytes(n + m, 1, 8))
+        .host(
+            "TSQR blocks and factors",
+            8.0 * threads * ((tsqr_block + n) * n) as f64,
+        )
+        .host_f64("U and the small factors", 3 * n, n)
+        .host(
+            "column blocks of A and A_e in flight (f64 and f32 twins)",
+            threads * 2.0 * 8.0 * (nf + pf) * block as f64,
+        )
+        .host_f64("w = A^T z", m, cols)
+        .host_f64("f on the evaluation grid", p.max(1), cols)
+        .ops(2.0 * mf * nf * nf + 3.0 * 16.0 * (nf + pf) * mf + 4.0 * (nf + pf) * mf * cols as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -342,6 +342,21 @@ impl Design {
         }
     }
 
+    /// The same network with the biases `cols` only: a block of A's columns,
+    /// for passes that generate A block by block instead of storing it.
+    ///
+    /// # Panics
+    /// When `cols` is not a range of bias indices.
+    #[must_use]
+    pub fn columns(&self, cols: std::ops::Range<usize>) -> Design {
+        Design {
+            activation: self.activation,
+            sigma: self.sigma,
+            x: self.x.clone(),
+            b: self.b[cols].to_vec(),
+        }
+    }
+
     /// Number of samples N.
     pub fn n(&self) -> usize {
         self.x.len()

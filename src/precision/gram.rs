@@ -94,62 +94,33 @@ pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms
         qs,
     } = *run;
     let (n, m) = (a.nrows(), a.ncols());
-    let round = |g: Mat<f64>| {
-        Mat::<f64>::from_fn(g.nrows(), g.ncols(), |i, j| {
-            f64::from((0.5 * (g[(i, j)] + g[(j, i)])) as f32)
-        })
-    };
     let samples = n <= m;
     let gram = if samples {
-        round(a * a.transpose())
+        a * a.transpose()
     } else {
-        round(a.transpose() * a)
+        a.transpose() * a
     };
-    let eig = gram
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| Error::Linalg {
-            op: "eigendecomposition of the rounded Gram matrix".into(),
-            rows: gram.nrows(),
-            cols: gram.ncols(),
-            detail: format!("{e:?}"),
-        })?;
-    let q_mat = eig.U();
-    let lam: Vec<f64> = eig.S().column_vector().iter().copied().collect();
     let yv = Mat::<f64>::from_fn(n, 1, |i, _| y[i]);
-    // Coordinates of the start vector in the eigenbasis: y (samples) or h̃ (weights).
+    // The start vector: y (samples) or h̃ = fl₃₂(Ãᵀy) (weights).
     let start = if samples {
-        yv.clone()
+        y.to_vec()
     } else {
         let h = a.transpose() * &yv;
-        Mat::<f64>::from_fn(m, 1, |j, _| f64::from(h[(j, 0)] as f32))
+        (0..m).map(|j| f64::from(h[(j, 0)] as f32)).collect()
     };
-    let d = q_mat.transpose() * &start;
-    let nq = qs.len();
-    let dim = lam.len();
-    let coef = Mat::<f64>::from_fn(dim, nq, |k, qi| {
-        sum_coefficient(alpha * lam[k], alpha, qs[qi]) * d[(k, 0)]
-    });
-    // c (samples) or w (weights), one column per q.
-    let x = q_mat * &coef;
+    let dual = RoundedDual::new(gram, &start, alpha, qs)?;
+    let (x, gram, nq) = (&dual.x, &dual.gram, qs.len());
     let w = if samples {
-        a.transpose() * &x
+        a.transpose() * x
     } else {
         x.clone()
     };
-    let f = if samples {
-        let keep = Mat::<f64>::from_fn(dim, nq, |k, qi| {
-            (1.0 - mask_of_x(alpha * lam[k], qs[qi])) * d[(k, 0)]
-        });
-        let r = q_mat * &keep;
-        Mat::<f64>::from_fn(n, nq, |i, qi| y[i] - r[(i, qi)])
-    } else {
-        a * &w
-    };
+    let f = if samples { dual.f_samples(y) } else { a * &w };
     let fe = ae * &w;
     // ‖|K̃||x|‖ column by column (x = c or w).
-    let abs_gram = Mat::<f64>::from_fn(dim, dim, |i, j| gram[(i, j)].abs());
+    let dim = gram.nrows();
+    let gx = dual.abs_gram_x();
     let abs_x = Mat::<f64>::from_fn(dim, nq, |i, qi| x[(i, qi)].abs());
-    let gx = &abs_gram * &abs_x;
     let rebuild = samples.then(|| {
         let abs_at = Mat::<f64>::from_fn(m, n, |j, i| a[(i, j)].abs());
         &abs_at * &abs_x
@@ -167,9 +138,81 @@ pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms
             f: dist(&f, qi, &refs.f[qi]),
             f_eval: dist(&fe, qi, &refs.f_eval[qi]),
             w: dist(&w, qi, &refs.w[qi]),
-            abs_gram_x: gx.col(qi).norm_l2(),
+            abs_gram_x: gx[qi],
             dim,
             abs_rebuild: rebuild.as_ref().map_or(0.0, |r| r.col(qi).norm_l2()),
         })
         .collect())
+}
+
+/// GD run exactly (in f64) with a Gram operator rounded to f32 as the
+/// engines hold it: the eigendecomposition of K̃ = fl₃₂(K) and, per q, the
+/// iterate x_q (c_q in the sample space, w_q in the weight space).
+pub(crate) struct RoundedDual {
+    /// K̃ (symmetrised, then rounded to f32).
+    pub(crate) gram: Mat<f64>,
+    /// Eigenvectors of K̃.
+    q_mat: Mat<f64>,
+    /// Eigenvalues of K̃.
+    lam: Vec<f64>,
+    /// Coordinates of the start vector in the eigenbasis.
+    d: Vec<f64>,
+    alpha: f64,
+    qs: Vec<u64>,
+    /// x_q = α Σ_{t<q} (I − αK̃)^t · start, one column per q.
+    pub(crate) x: Mat<f64>,
+}
+
+impl RoundedDual {
+    /// From the Gram matrix `gram` (K = ÃÃᵀ or G = ÃᵀÃ, formed in f64 from the
+    /// kernels' matrix) and the start vector (y, or h̃ in the weight space).
+    pub(crate) fn new(gram: Mat<f64>, start: &[f64], alpha: f64, qs: &[u64]) -> Result<Self> {
+        let gram = Mat::<f64>::from_fn(gram.nrows(), gram.ncols(), |i, j| {
+            f64::from((0.5 * (gram[(i, j)] + gram[(j, i)])) as f32)
+        });
+        let eig = gram
+            .self_adjoint_eigen(Side::Lower)
+            .map_err(|e| Error::Linalg {
+                op: "eigendecomposition of the rounded Gram matrix".into(),
+                rows: gram.nrows(),
+                cols: gram.ncols(),
+                detail: format!("{e:?}"),
+            })?;
+        let q_mat = eig.U().to_owned();
+        let lam: Vec<f64> = eig.S().column_vector().iter().copied().collect();
+        let sv = Mat::<f64>::from_fn(start.len(), 1, |i, _| start[i]);
+        let d: Vec<f64> = (q_mat.transpose() * &sv).col(0).iter().copied().collect();
+        let dim = lam.len();
+        let coef = Mat::<f64>::from_fn(dim, qs.len(), |k, qi| {
+            sum_coefficient(alpha * lam[k], alpha, qs[qi]) * d[k]
+        });
+        let x = &q_mat * &coef;
+        Ok(RoundedDual {
+            gram,
+            q_mat,
+            lam,
+            d,
+            alpha,
+            qs: qs.to_vec(),
+            x,
+        })
+    }
+
+    /// f_q = y − (I − αK̃)^q y at the samples (sample space), one column per q.
+    pub(crate) fn f_samples(&self, y: &[f64]) -> Mat<f64> {
+        let keep = Mat::<f64>::from_fn(self.lam.len(), self.qs.len(), |k, qi| {
+            (1.0 - mask_of_x(self.alpha * self.lam[k], self.qs[qi])) * self.d[k]
+        });
+        let r = &self.q_mat * &keep;
+        Mat::<f64>::from_fn(y.len(), self.qs.len(), |i, qi| y[i] - r[(i, qi)])
+    }
+
+    /// ‖|K̃||x_q|‖ per q: what the iteration's products sum.
+    pub(crate) fn abs_gram_x(&self) -> Vec<f64> {
+        let dim = self.gram.nrows();
+        let abs_gram = Mat::<f64>::from_fn(dim, dim, |i, j| self.gram[(i, j)].abs());
+        let abs_x = Mat::<f64>::from_fn(dim, self.qs.len(), |i, qi| self.x[(i, qi)].abs());
+        let gx = &abs_gram * &abs_x;
+        (0..self.qs.len()).map(|qi| gx.col(qi).norm_l2()).collect()
+    }
 }

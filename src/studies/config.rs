@@ -227,7 +227,12 @@ impl StudyConfig {
 
     /// s_max from the SVD of A and α resolved with it.
     pub(crate) fn resolve(&self, svd: &ThinSvd) -> Result<(f64, f64)> {
-        let s_max = features_s_max(svd, &self.features)?;
+        self.resolve_s_max(svd.s_max())
+    }
+
+    /// As [`StudyConfig::resolve`], from the largest singular value alone.
+    pub(crate) fn resolve_s_max(&self, s_max: f64) -> Result<(f64, f64)> {
+        let s_max = checked_s_max(s_max, &self.features)?;
         Ok((s_max, self.alpha.resolve(s_max, self.features.n())?))
     }
 }
@@ -235,7 +240,11 @@ impl StudyConfig {
 /// s_max of the features' A from its SVD; an all-zero A (s_max = 0) or a
 /// NaN is an error naming the design or matrix.
 pub(crate) fn features_s_max(svd: &ThinSvd, f: &Features) -> Result<f64> {
-    let s_max = svd.s_max();
+    checked_s_max(svd.s_max(), f)
+}
+
+/// `s_max` itself when it is a number > 0; else the error of [`features_s_max`].
+pub(crate) fn checked_s_max(s_max: f64, f: &Features) -> Result<f64> {
     if s_max.is_nan() || s_max <= 0.0 {
         let what = if f.design().is_some() {
             "design"

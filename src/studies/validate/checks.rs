@@ -106,7 +106,7 @@ impl<'a> Observed<'a> {
             q,
             qi,
             errs: measure(&got, refs, qi, tol),
-            proj: matvec_t(&refs.svd.u, got.f),
+            proj: matvec_t(&refs.basis.u, got.f),
             got,
         }
     }
@@ -121,7 +121,7 @@ fn failures_of(out: &mut Vec<Failure>, obs: &Observed<'_>, refs: &Reference) {
         ref errs,
         ref proj,
     } = *obs;
-    let s0 = refs.svd.s[0];
+    let s0 = refs.basis.s[0];
     let head = |check: Check, m: &Measured| {
         format!(
             "q = {q}: {engine}: {}: relative error {:.3e} exceeds the tolerance {:.3e} by {:.1}x \
@@ -136,13 +136,13 @@ fn failures_of(out: &mut Vec<Failure>, obs: &Observed<'_>, refs: &Reference) {
     if !errs.f.ok {
         let msg = if got.f.len() == refs.f[qi].len() {
             let diff: Vec<f64> = got.f.iter().zip(&refs.f[qi]).map(|(a, b)| a - b).collect();
-            let (k, pk, outside) = concentrate(&refs.svd.u, &diff);
+            let (k, pk, outside) = concentrate(&refs.basis.u, &diff);
             let ck = refs.c[k];
             format!(
                 "{}; it is largest along u_{k} (s_k/s_0 = {:.3e}, u_k^T y = {:.3e}, |u_k^T (f - f_q)| = {pk:.3e}): \
                  m_hat = {:.6} vs m = {:.6}{}",
                 head(Check::FunctionSamples, &errs.f),
-                refs.svd.s[k] / s0,
+                refs.basis.s[k] / s0,
                 ck,
                 proj[k] / ck,
                 refs.m_exact[qi][k],
@@ -178,20 +178,23 @@ fn failures_of(out: &mut Vec<Failure>, obs: &Observed<'_>, refs: &Reference) {
             continue;
         };
         let mut k_out = None;
-        let detail = if got.w.len() == refs.w[qi].len() {
-            let diff: Vec<f64> = got.w.iter().zip(&refs.w[qi]).map(|(a, b)| a - b).collect();
-            let (k, pk, outside) = concentrate(&refs.svd.v, &diff);
-            k_out = Some(k);
-            format!(
-                "; the weight error is largest along v_{k} (s_k/s_0 = {:.3e}, |v_k^T (w - w_q)| = {pk:.3e}); \
-                 the null space of A carries {outside:.3e} of it",
-                refs.svd.s[k] / s0
-            )
-        } else {
+        let detail = if got.w.len() != refs.w[qi].len() {
             format!(
                 "; the engine returned no usable weights ({} values)",
                 got.w.len()
             )
+        } else if let Some(v) = &refs.basis.v {
+            let diff: Vec<f64> = got.w.iter().zip(&refs.w[qi]).map(|(a, b)| a - b).collect();
+            let (k, pk, outside) = concentrate(v, &diff);
+            k_out = Some(k);
+            format!(
+                "; the weight error is largest along v_{k} (s_k/s_0 = {:.3e}, |v_k^T (w - w_q)| = {pk:.3e}); \
+                 the null space of A carries {outside:.3e} of it",
+                refs.basis.s[k] / s0
+            )
+        } else {
+            "; the reference was streamed (V is not stored), so the direction is not named"
+                .to_string()
         };
         out.push(Failure {
             q: Some(q),
@@ -258,7 +261,7 @@ fn empirical_mask(
         report.directions.push(DirectionRow {
             q,
             k,
-            s: refs.svd.s[k],
+            s: refs.basis.s[k],
             uty: ck,
             m_exact: me,
             m_flow: refs.m_flow[qi][k],
@@ -274,7 +277,7 @@ fn empirical_mask(
 fn mask_failure(obs: &Observed<'_>, refs: &Reference, mc: &MaskCheck) -> Option<Failure> {
     let (k, dev, tol_k) = mc.worst?;
     let (q, qi) = (obs.q, obs.qi);
-    let s0 = refs.svd.s[0];
+    let s0 = refs.basis.s[0];
     Some(Failure {
         q: Some(q),
         engine: obs.engine.to_string(),
@@ -288,7 +291,7 @@ fn mask_failure(obs: &Observed<'_>, refs: &Reference, mc: &MaskCheck) -> Option<
              exceeds the allowed {tol_k:.3e} by {:.1}x",
             mc.n_bad,
             mc.resolved,
-            refs.svd.s[k] / s0,
+            refs.basis.s[k] / s0,
             refs.c[k],
             obs.proj[k] / refs.c[k],
             refs.m_exact[qi][k],

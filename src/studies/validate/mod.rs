@@ -30,9 +30,11 @@ mod divergence;
 pub mod figure;
 mod reference;
 pub mod report;
+mod streamed;
 pub mod suite;
 
 use faer::Mat;
+use serde::Serialize;
 
 #[cfg(feature = "plot")]
 pub use figure::mask_figure;
@@ -48,12 +50,16 @@ use crate::error::{Error, Result};
 use crate::gd::{
     CpuEngine, Engine, EngineInfo, GdBatch, Operator, Precision, Problem, Progress, Trajectory,
 };
+use crate::model::Design;
 use crate::precision::{
-    Arithmetic, ErrorModel, GdRun, ModelInputs, NORM_RTOL, RefStates, SAFETY, f32_rounding,
-    gram_effect,
+    Arithmetic, ErrorModel, GdRun, ModelInputs, NORM_RTOL, RefStates, Rounding, SAFETY,
+    f32_rounding, gram_effect,
 };
-use crate::spectral::{ThinSvd, largest_singular_value_to, thin_svd};
-use reference::{Reference, svd_backward_error};
+use crate::spectral::{
+    StreamOptions, ThinSvd, largest_singular_value_to, streamed_spectrum, thin_svd,
+};
+use reference::{Basis, Reference, svd_backward_error};
+pub use streamed::{BLOCK as STREAM_BLOCK, backward_error as streamed_backward_error};
 
 /// Floating-point work (4·N·M per iteration) the f64 sanity line may spend by
 /// default; checkpoints beyond it are not re-run on the CPU.
@@ -78,6 +84,108 @@ pub fn default_eval_points(n: usize) -> Vec<f64> {
     crate::model::grid::linspace((2 * n).saturating_sub(1).max(2))
 }
 
+/// How the f64 prediction is computed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceRoute {
+    /// [`ReferenceRoute::Streamed`] for a wide network design whose dense
+    /// reference needs more than [`AUTO_STREAM_BYTES`]; else dense.
+    #[default]
+    Auto,
+    /// A, the network on the evaluation grid and their f32 twins stored, one
+    /// thin SVD: every quantity of the error model computed exactly.
+    Dense,
+    /// A never stored: streamed TSQR for s and U, then passes over column
+    /// blocks (a network design with N ≤ M; see the `streamed` module docs).
+    Streamed,
+}
+
+/// Bytes of the dense reference above which [`ReferenceRoute::Auto`] streams: 1 GiB.
+pub const AUTO_STREAM_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// Bytes the dense reference stores for an N×M design with P evaluation
+/// points: A and the network on the grid in f64 and as the f32 kernels form
+/// them (8·(N + P)·M each) and V (8·M·min(N, M)).
+#[must_use]
+pub fn dense_reference_bytes(n: usize, m: usize, p: usize) -> f64 {
+    let (n, m, p) = (n as f64, m as f64, p as f64);
+    16.0 * (n + p) * m + 8.0 * m * n.min(m)
+}
+
+impl ReferenceRoute {
+    /// The name the CLI uses.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            ReferenceRoute::Auto => "auto",
+            ReferenceRoute::Dense => "dense",
+            ReferenceRoute::Streamed => "streamed",
+        }
+    }
+
+    /// Auto resolved for `features` with `eval_points` evaluation points;
+    /// streamed refused where it does not apply.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `Streamed` with a user's matrix or a tall design.
+    pub fn resolve(self, features: &Features, eval_points: usize) -> Result<ReferenceRoute> {
+        self.resolve_for(
+            features.design().is_some(),
+            (features.n(), features.m()),
+            eval_points,
+        )
+    }
+
+    /// As [`ReferenceRoute::resolve`] from the shape alone: `design` is
+    /// false for a user's matrix.
+    ///
+    /// # Errors
+    /// As [`ReferenceRoute::resolve`].
+    pub fn resolve_for(
+        self,
+        design: bool,
+        (n, m): (usize, usize),
+        eval_points: usize,
+    ) -> Result<ReferenceRoute> {
+        let wide_design = design && n <= m;
+        match self {
+            ReferenceRoute::Auto => Ok(
+                if wide_design && dense_reference_bytes(n, m, eval_points) > AUTO_STREAM_BYTES {
+                    ReferenceRoute::Streamed
+                } else {
+                    ReferenceRoute::Dense
+                },
+            ),
+            ReferenceRoute::Streamed if !wide_design => Err(Error::invalid(
+                "reference",
+                format!(
+                    "streamed for {} with N = {n}, M = {m}",
+                    if design {
+                        "a network"
+                    } else {
+                        "a user's matrix"
+                    }
+                ),
+                "a network design with N <= M (a user's matrix is stored already, and a tall \
+                 design's A is no larger than its SVD); use the dense reference",
+            )),
+            r => Ok(r),
+        }
+    }
+}
+
+impl std::str::FromStr for ReferenceRoute {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(ReferenceRoute::Auto),
+            "dense" => Ok(ReferenceRoute::Dense),
+            "streamed" | "stream" => Ok(ReferenceRoute::Streamed),
+            _ => Err(Error::invalid("reference", s, "auto, dense or streamed")),
+        }
+    }
+}
+
 /// What to validate: the study and how it is checked.
 ///
 /// For a user's matrix ([`super::Features::Matrix`]) there is no network to
@@ -94,6 +202,8 @@ pub struct ValidateConfig {
     pub cpu_check_q_max: Option<u64>,
     /// Safety factor of the error model.
     pub safety: f64,
+    /// How the f64 prediction is computed.
+    pub reference: ReferenceRoute,
 }
 
 impl ValidateConfig {
@@ -111,6 +221,7 @@ impl ValidateConfig {
             cpu_check_q_max: Some(default_cpu_check_q_max(n, m)),
             study,
             safety: SAFETY,
+            reference: ReferenceRoute::Auto,
         }
     }
 
@@ -149,20 +260,46 @@ impl ValidateConfig {
     }
 }
 
-/// What every check of one configuration starts from: A, the network on the
-/// evaluation grid (0 rows for a user's matrix), their SVD and norms, α.
+/// How the operator is held for the reference.
+enum Operand<'c> {
+    /// A, the network on the evaluation grid (0 rows for a user's matrix) and
+    /// their thin SVD.
+    Dense {
+        a: Arc<Mat<f64>>,
+        a_eval: Mat<f64>,
+        svd: ThinSvd,
+    },
+    /// A never stored: the streamed basis (U, s) and the norms of one pass.
+    Streamed {
+        design: &'c Design,
+        basis: Basis,
+        norms: streamed::Norms,
+    },
+}
+
+/// What every check of one configuration starts from: the operator (dense
+/// or streamed), its spectrum and norms, α.
 struct Setup<'c> {
     cfg: &'c ValidateConfig,
-    a: Arc<Mat<f64>>,
-    a_eval: Mat<f64>,
-    svd: ThinSvd,
+    operand: Operand<'c>,
     s_max: f64,
     alpha: f64,
     inputs: ModelInputs,
 }
 
 impl<'c> Setup<'c> {
-    fn new(cfg: &'c ValidateConfig) -> Result<Self> {
+    /// `twin`: the engine under test computes in f32, so the error model
+    /// needs the kernels' matrices.
+    fn new(cfg: &'c ValidateConfig, twin: bool) -> Result<Self> {
+        let d = &cfg.study.features;
+        let route = cfg.reference.resolve(d, cfg.eval_points.len())?;
+        match (route, d.design()) {
+            (ReferenceRoute::Streamed, Some(design)) => Self::streamed(cfg, design, twin),
+            _ => Self::dense(cfg),
+        }
+    }
+
+    fn dense(cfg: &'c ValidateConfig) -> Result<Self> {
         let d = &cfg.study.features;
         let a = d.a();
         let a_eval = d.matrix_at(&cfg.eval_points)?;
@@ -179,9 +316,47 @@ impl<'c> Setup<'c> {
         };
         Ok(Setup {
             cfg,
-            a,
-            a_eval,
-            svd,
+            operand: Operand::Dense { a, a_eval, svd },
+            s_max,
+            alpha,
+            inputs,
+        })
+    }
+
+    fn streamed(cfg: &'c ValidateConfig, design: &'c Design, twin: bool) -> Result<Self> {
+        let spec = streamed_spectrum(design, &StreamOptions::default())?;
+        let Some(u) = spec.u else {
+            return Err(Error::invalid(
+                "reference",
+                "streamed for a tall design",
+                "a design with N <= M",
+            ));
+        };
+        let (s_max, alpha) = cfg
+            .study
+            .resolve_s_max(spec.s.first().copied().unwrap_or(0.0))?;
+        let norms = streamed::norms(design, &cfg.eval_points, twin);
+        let inputs = ModelInputs {
+            n: design.n(),
+            m: design.m(),
+            alpha,
+            s_max,
+            // Orthogonal transformations keep ‖A‖_F = ‖R‖_F = ‖s‖.
+            a_fro: spec.s.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            a_eval_two: norms.a_eval_fro,
+            svd_backward_error: streamed::backward_error(spec.s.len()),
+        };
+        Ok(Setup {
+            cfg,
+            operand: Operand::Streamed {
+                design,
+                basis: Basis {
+                    u,
+                    s: spec.s,
+                    v: None,
+                },
+                norms,
+            },
             s_max,
             alpha,
             inputs,
@@ -190,6 +365,14 @@ impl<'c> Setup<'c> {
 
     fn features(&self) -> &'c Features {
         &self.cfg.study.features
+    }
+
+    /// The route taken.
+    fn route(&self) -> ReferenceRoute {
+        match self.operand {
+            Operand::Dense { .. } => ReferenceRoute::Dense,
+            Operand::Streamed { .. } => ReferenceRoute::Streamed,
+        }
     }
 
     /// The network on the evaluation grid as the f32 kernels form it (0 rows
@@ -203,42 +386,52 @@ impl<'c> Setup<'c> {
     }
 
     fn problem(&self) -> Problem<'_> {
-        let p = self.features().problem(&self.a).with_s_max(self.s_max);
-        if self.cfg.eval_points.is_empty() {
-            p
-        } else {
-            p.with_eval_matrix(self.a_eval.as_ref())
+        match &self.operand {
+            Operand::Dense { a, a_eval, .. } => {
+                let p = self.features().problem(a).with_s_max(self.s_max);
+                if self.cfg.eval_points.is_empty() {
+                    p
+                } else {
+                    p.with_eval_matrix(a_eval.as_ref())
+                }
+            }
+            Operand::Streamed { design, .. } => Problem::from_design(design).with_s_max(self.s_max),
+        }
+    }
+
+    /// How far the f32 kernels' matrices are from A and A_e.
+    fn rounding(&self) -> Result<(Rounding, Rounding)> {
+        match &self.operand {
+            Operand::Dense { a, a_eval, .. } => {
+                let d = self.features();
+                Ok((
+                    f32_rounding(d.f32_twin(&d.x()).as_ref(), Mat::as_ref(a))?,
+                    f32_rounding(self.eval_twin().as_ref(), a_eval.as_ref())?,
+                ))
+            }
+            Operand::Streamed { norms, .. } => norms.rounding.ok_or_else(|| {
+                Error::invalid(
+                    "engine",
+                    "an f32 engine after an f64 set-up",
+                    "the engine the reference was set up for",
+                )
+            }),
         }
     }
 
     /// The error model of an engine that holds the operator as `operator`.
     fn model(&self, info: &EngineInfo, operator: Operator) -> Result<ErrorModel> {
-        let d = self.features();
-        let (r, re) = if operator == Operator::ExactF64 {
-            (None, None)
+        let r = if operator == Operator::ExactF64 {
+            None
         } else {
-            (
-                Some(f32_rounding(
-                    d.f32_twin(&d.x()).as_ref(),
-                    Mat::as_ref(&self.a),
-                )?),
-                Some(f32_rounding(
-                    self.eval_twin().as_ref(),
-                    self.a_eval.as_ref(),
-                )?),
-            )
+            Some(self.rounding()?)
         };
         let arith = Arithmetic {
             precision: info.precision,
             operator,
             summation: info.summation,
         };
-        Ok(ErrorModel::new(
-            arith,
-            self.inputs,
-            r.zip(re),
-            self.cfg.safety,
-        ))
+        Ok(ErrorModel::new(arith, self.inputs, r, self.cfg.safety))
     }
 
     /// An empty report for `engine` under `model`.
@@ -256,6 +449,7 @@ impl<'c> Setup<'c> {
             device: engine.device.clone(),
             software: engine.software,
             eval_points: self.cfg.eval_points.len(),
+            reference: self.route(),
             model,
             cpu_model: None,
             cpu_checked_to: None,
@@ -294,31 +488,52 @@ impl<'c> Setup<'c> {
     /// The f64 prediction, with the computed Gram term for Gram engines.
     fn reference(self, operator: Operator) -> Result<Reference> {
         let cfg = self.cfg;
-        let ae_twin = (operator == Operator::GramF32).then(|| self.eval_twin());
-        let mut refs = Reference::new(cfg, self.alpha, &self.a, &self.a_eval, self.svd)?;
-        if let Some(ae_twin) = ae_twin {
-            let d = &cfg.study.features;
-            let a_twin = d.f32_twin(&d.x());
-            let run = GdRun {
-                a: a_twin.as_ref(),
-                a_eval: ae_twin.as_ref(),
-                y: &cfg.study.y,
-                alpha: self.alpha,
-                qs: &cfg.study.qs,
-            };
-            let effect = gram_effect(
-                &run,
-                RefStates {
-                    f: &refs.f,
-                    f_eval: &refs.f_eval,
-                    w: &refs.w,
-                },
-            )?;
-            for (rn, g) in refs.norms.iter_mut().zip(effect) {
-                rn.gram = Some(g);
+        let gram = operator == Operator::GramF32;
+        match self.operand {
+            Operand::Dense { a, a_eval, svd } => {
+                let mut refs = Reference::new(cfg, self.alpha, &a, &a_eval, svd)?;
+                if gram {
+                    let d = &cfg.study.features;
+                    let a_twin = d.f32_twin(&d.x());
+                    let ae_twin = if cfg.eval_points.is_empty() {
+                        Mat::zeros(0, d.m())
+                    } else {
+                        d.f32_twin(&cfg.eval_points)
+                    };
+                    let run = GdRun {
+                        a: a_twin.as_ref(),
+                        a_eval: ae_twin.as_ref(),
+                        y: &cfg.study.y,
+                        alpha: self.alpha,
+                        qs: &cfg.study.qs,
+                    };
+                    let effect = gram_effect(
+                        &run,
+                        RefStates {
+                            f: &refs.f,
+                            f_eval: &refs.f_eval,
+                            w: &refs.w,
+                        },
+                    )?;
+                    set_gram(&mut refs, effect);
+                }
+                Ok(refs)
+            }
+            Operand::Streamed { design, basis, .. } => {
+                let mut refs = streamed::reference(cfg, design, self.alpha, basis)?;
+                if gram {
+                    let effect = streamed::gram_effect(cfg, design, self.alpha, &refs)?;
+                    set_gram(&mut refs, effect);
+                }
+                Ok(refs)
             }
         }
-        Ok(refs)
+    }
+}
+
+fn set_gram(refs: &mut Reference, effect: Vec<crate::precision::GramTerms>) {
+    for (rn, g) in refs.norms.iter_mut().zip(effect) {
+        rn.gram = Some(g);
     }
 }
 
@@ -331,8 +546,8 @@ pub fn validate(
     progress: &dyn Progress,
 ) -> Result<ValidateReport> {
     cfg.check()?;
-    let setup = Setup::new(cfg)?;
     let info = engine.info();
+    let setup = Setup::new(cfg, info.precision == Precision::F32)?;
     if setup.alpha * setup.s_max * setup.s_max >= 2.0 {
         // Before a run the operator of an f32 engine is taken as its design.
         let operator = match info.precision {

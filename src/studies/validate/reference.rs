@@ -9,9 +9,19 @@ use crate::error::Result;
 use crate::precision::{RefNorms, abs_product_norm, residual_norm_sums, residual_sum_norm};
 use crate::spectral::{Shrunk, ThinSvd, f_at, gd_exact_masks, gd_flow_masks, norm, shrink};
 
+/// The singular basis the prediction is expressed in.
+pub(crate) struct Basis {
+    /// Left singular vectors, N×r.
+    pub(crate) u: Mat<f64>,
+    /// Singular values, descending.
+    pub(crate) s: Vec<f64>,
+    /// Right singular vectors, M×r (`None` on the streamed route, which never forms them).
+    pub(crate) v: Option<Mat<f64>>,
+}
+
 /// The f64 prediction at every checkpoint, from one SVD.
 pub(crate) struct Reference {
-    pub(crate) svd: ThinSvd,
+    pub(crate) basis: Basis,
     /// Uᵀy.
     pub(crate) c: Vec<f64>,
     pub(crate) f: Vec<Vec<f64>>,
@@ -42,14 +52,7 @@ impl Reference {
         svd: ThinSvd,
     ) -> Result<Self> {
         let (y, qs) = (&cfg.study.y, &cfg.study.qs);
-        let c = matvec_t(&svd.u, y);
-        let uc = &svd.u * Mat::<f64>::from_fn(c.len(), 1, |k, _| c[k]);
-        let y_perp = norm(
-            &y.iter()
-                .zip(uc.col(0).iter())
-                .map(|(a, b)| a - b)
-                .collect::<Vec<_>>(),
-        );
+        let (c, y_perp) = coordinates(&svd.u, y);
         let exact = shrink(&svd, y, &gd_exact_masks(alpha, qs))?;
         let flow = shrink(&svd, y, &gd_flow_masks(alpha, qs))?;
         let f_eval = f_at(&exact, a_eval.as_ref())?;
@@ -76,7 +79,11 @@ impl Reference {
         let (f, w, m_exact) = columns(exact);
         let (f_flow, w_flow, m_flow) = columns(flow);
         Ok(Reference {
-            svd,
+            basis: Basis {
+                u: svd.u,
+                s: svd.s,
+                v: Some(svd.v),
+            },
             c,
             f,
             w,
@@ -90,6 +97,19 @@ impl Reference {
             norms,
         })
     }
+}
+
+/// c = Uᵀy and ‖y − Uc‖ (the part of y outside the range of U).
+pub(crate) fn coordinates(u: &Mat<f64>, y: &[f64]) -> (Vec<f64>, f64) {
+    let c = matvec_t(u, y);
+    let uc = u * Mat::<f64>::from_fn(c.len(), 1, |k, _| c[k]);
+    let y_perp = norm(
+        &y.iter()
+            .zip(uc.col(0).iter())
+            .map(|(a, b)| a - b)
+            .collect::<Vec<_>>(),
+    );
+    (c, y_perp)
 }
 
 /// One vector per q.

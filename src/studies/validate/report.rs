@@ -189,6 +189,8 @@ pub struct ValidateReport {
     pub software: bool,
     /// Number of evaluation points.
     pub eval_points: usize,
+    /// How the f64 prediction was computed (dense or streamed).
+    pub reference: super::ReferenceRoute,
     /// The error model of the engine under test.
     pub model: ErrorModel,
     /// The error model of the f64 sanity line (when run).

@@ -24,7 +24,8 @@ use gdshrink::precision::SAFETY;
 use gdshrink::resources::device::{DeviceNeed, DeviceRequest};
 use gdshrink::studies::validate::suite::{self, Suite};
 use gdshrink::studies::validate::{
-    ValidateConfig, ValidateReport, default_cpu_check_q_max, mask_figure, validate,
+    ReferenceRoute, STREAM_BLOCK, ValidateConfig, ValidateReport, default_cpu_check_q_max,
+    mask_figure, validate,
 };
 use gdshrink::studies::{Features, StudyConfig};
 
@@ -123,6 +124,13 @@ pub struct ValidateArgs {
     /// x = linspace(N); there is no evaluation grid (its check is not made).
     #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid", "eval_points", "suite", "quick"])]
     pub design: Option<PathBuf>,
+    /// How the f64 prediction is computed: `dense` (A stored, one thin SVD),
+    /// `streamed` (A never stored: streamed TSQR, then passes over column
+    /// blocks; a network with N <= M) or `auto` (streamed when the dense
+    /// reference would need more than 1 GiB). The streamed route runs no f64
+    /// CPU sanity line unless --cpu-check asks (the CPU engine stores A).
+    #[arg(long, value_parser = parse_lib::<ReferenceRoute>, default_value = "auto", value_name = "auto|dense|streamed")]
+    pub reference: ReferenceRoute,
 }
 
 /// Runs the command.
@@ -155,6 +163,7 @@ fn config_for(
 ) -> Result<ValidateConfig> {
     let y = args.train.signal.values(&features.x())?;
     let (n, m) = (features.n(), features.m());
+    let is_design = features.design().is_some();
     let study = StudyConfig::new(features, y, alpha, qs).with_signal(args.train.signal.label());
     let mut cfg = ValidateConfig::new(study);
     cfg.safety = SAFETY * args.tol_scale;
@@ -164,7 +173,13 @@ fn config_for(
         }
         cfg.eval_points = gdshrink::model::grid::linspace(k);
     }
+    cfg.reference = args.reference;
+    let streamed = args
+        .reference
+        .resolve_for(is_design, (n, m), cfg.eval_points.len())?
+        == ReferenceRoute::Streamed;
     cfg.cpu_check_q_max = match args.cpu_check {
+        None if streamed => None,
         None => Some(default_cpu_check_q_max(n, m)),
         Some(CpuCheck::UpTo(q)) => Some(q),
         Some(CpuCheck::All) => Some(u64::MAX),
@@ -255,7 +270,29 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<Option<DeviceN
             args.eval_points.unwrap_or(2 * n - 1)
         };
         let q_max = args.train.q.values().last().copied().unwrap_or(0);
-        let plan = plan.host_f64("A on the evaluation grid", p, m);
+        let route = args
+            .reference
+            .resolve_for(args.design.is_none(), (n, m), p)
+            .map_err(|e| anyhow::anyhow!("--reference {}: {e}", args.reference.name()))?;
+        let plan = if route == ReferenceRoute::Streamed {
+            let mut streamed = gdshrink::resources::streamed_reference_plan(
+                (n, m, p),
+                2 * args.train.q.values().len(),
+                STREAM_BLOCK,
+                "use a smaller --n or --m, or fewer --eval-points (default 2N - 1)",
+            );
+            // The f64 CPU engine (and its sanity line) store A and A_e.
+            if args.engine.device == Device::Cpu
+                || matches!(args.cpu_check, Some(CpuCheck::UpTo(_) | CpuCheck::All))
+            {
+                streamed = streamed
+                    .host_f64("A for the f64 CPU engine", n, m)
+                    .host_f64("A on the evaluation grid for the f64 CPU engine", p, m);
+            }
+            streamed
+        } else {
+            plan.host_f64("A on the evaluation grid", p, m)
+        };
         let plan = crate::plan::with_solutions(plan, (n + p, m), &args.train.q, 6);
         let plan = crate::plan::gd_iterations(plan, (n, m), 1, q_max);
         let need = match args.engine.device {

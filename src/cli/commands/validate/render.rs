@@ -7,7 +7,9 @@ use gdshrink::gd::Precision;
 use gdshrink::output::table::sci;
 use gdshrink::precision::RESOLVE;
 use gdshrink::studies::validate::suite::Suite;
-use gdshrink::studies::validate::{CheckpointReport, Measured, SpaceErrors, ValidateReport};
+use gdshrink::studies::validate::{
+    CheckpointReport, Measured, ReferenceRoute, SpaceErrors, ValidateReport,
+};
 
 fn cell(m: &Measured) -> String {
     format!(
@@ -95,7 +97,15 @@ fn model_lines(o: &mut String, r: &ValidateReport) {
     );
     let _ = writeln!(
         o,
-        "reference: gd_exact from the f64 thin SVD; eval grid {} points; f64 CPU sanity line {}",
+        "reference: gd_exact from {}; eval grid {} points; f64 CPU sanity line {}",
+        match r.reference {
+            ReferenceRoute::Streamed => format!(
+                "the streamed f64 spectrum (TSQR for s and U, w = A^T z over blocks of {} columns; \
+                 A never stored; ||A_e||_2 and ||A~ - A||_2 bounded by Frobenius norms)",
+                gdshrink::studies::validate::STREAM_BLOCK
+            ),
+            _ => "the f64 thin SVD of the stored A".to_string(),
+        },
         r.eval_points,
         match r.cpu_checked_to {
             Some(q) => format!("up to q = {q}"),
