@@ -32,7 +32,7 @@ pub use basis::{
 };
 pub use mask::{Mask, Regime, gd_exact, gd_exact_masks, gd_flow, gd_flow_masks, regime};
 pub use qk::{QkRow, q_of_k, q_table};
-pub use shrink::{KEPT_LEVEL, Shrunk, f_at, shrink};
+pub use shrink::{KEPT_LEVEL, Shrunk, f_at, shrink, shrink_samples};
 pub use smax::{
     largest_singular_value, largest_singular_value_of_design, largest_singular_value_to,
 };

@@ -113,6 +113,44 @@ pub fn shrink(svd: &ThinSvd, y: &[f64], masks: &[Mask]) -> Result<Vec<Shrunk>> {
         .collect())
 }
 
+/// f = U diag(m) Uᵀ y at the samples for every mask, from U (N×r) and s
+/// alone — what the streamed spectrum gives without V (components with
+/// s = 0 dropped, as [`shrink`] does).
+///
+/// # Errors
+/// A length mismatch between y and U, a non-finite y, or a bad mask.
+pub fn shrink_samples(
+    u: MatRef<'_, f64>,
+    s: &[f64],
+    y: &[f64],
+    masks: &[Mask],
+) -> Result<Vec<Vec<f64>>> {
+    if y.len() != u.nrows() {
+        return Err(Error::LengthMismatch {
+            what: "signal y (one value per sample)".into(),
+            expected: u.nrows(),
+            got: y.len(),
+        });
+    }
+    ensure_finite("signal y", y)?;
+    for mk in masks {
+        mk.validate()?;
+    }
+    let yv = Mat::<f64>::from_fn(y.len(), 1, |i, _| y[i]);
+    let c = u.transpose() * &yv;
+    let cf = Mat::<f64>::from_fn(s.len(), masks.len(), |k, q| {
+        if s[k] > 0.0 {
+            masks[q].eval(s[k]) * c[(k, 0)]
+        } else {
+            0.0
+        }
+    });
+    let fm = u * &cf;
+    Ok((0..masks.len())
+        .map(|q| fm.col(q).iter().copied().collect())
+        .collect())
+}
+
 /// f = A_e w at other points for every solution: `a_eval` is the network at
 /// those points (P×M, see [`crate::model::Design::matrix_at`]); one matrix
 /// product serves them all.

@@ -237,13 +237,8 @@ impl StudyConfig {
     }
 }
 
-/// s_max of the features' A from its SVD; an all-zero A (s_max = 0) or a
+/// `s_max` itself when it is a number > 0; an all-zero A (s_max = 0) or a
 /// NaN is an error naming the design or matrix.
-pub(crate) fn features_s_max(svd: &ThinSvd, f: &Features) -> Result<f64> {
-    checked_s_max(svd.s_max(), f)
-}
-
-/// `s_max` itself when it is a number > 0; else the error of [`features_s_max`].
 pub(crate) fn checked_s_max(s_max: f64, f: &Features) -> Result<f64> {
     if s_max.is_nan() || s_max <= 0.0 {
         let what = if f.design().is_some() {

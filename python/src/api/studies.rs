@@ -122,6 +122,7 @@ pub(crate) fn compare<'py>(
     let cfg = CompareConfig {
         study: study(a_or_design, y, alpha, qs)?,
         repeats,
+        reference: gdshrink::studies::validate::ReferenceRoute::Auto,
     };
     let ctx = if gpus.contains(&true) {
         Some(gpu(py, None)?)

@@ -12,6 +12,7 @@ use gdshrink::output::Table;
 use gdshrink::output::table::sci as e;
 use gdshrink::resources::device::DeviceRequest;
 use gdshrink::studies::compare::{CompareConfig, CompareReport, compare};
+use gdshrink::studies::validate::ReferenceRoute;
 use gdshrink::studies::{Features, StudyConfig};
 
 use crate::args::{Device, GpuArgs, ModelArgs, TrainArgs, open_gpu};
@@ -43,6 +44,12 @@ pub struct CompareArgs {
     /// x = linspace(N).
     #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["activation", "sigma", "n", "m", "grid", "bias_grid", "sizes"])]
     pub design: Option<std::path::PathBuf>,
+    /// How the closed form's spectrum is computed: `dense` (build A, thin
+    /// SVD), `streamed` (streamed TSQR, A never stored; a network with
+    /// N <= M) or `auto` (streamed when the dense reference would need more
+    /// than 1 GiB).
+    #[arg(long, value_parser = crate::args::parse_lib::<ReferenceRoute>, default_value = "auto", value_name = "auto|dense|streamed")]
+    pub reference: ReferenceRoute,
 }
 
 /// Runs the command.
@@ -65,6 +72,11 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         .as_deref()
         .map(crate::args::design_shape)
         .transpose()?;
+    for (n, m) in all_sizes(args, user_shape) {
+        args.reference
+            .resolve_for(user_shape.is_none(), (n, m), 0)
+            .map_err(|e| anyhow::anyhow!("--reference {}: {e}", args.reference.name()))?;
+    }
     let need = if args.engines.contains(&Device::Gpu) {
         let (n, m) = largest(args, user_shape);
         Some(crate::plan::device_need(&DeviceRequest {
@@ -144,6 +156,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         let cfg = CompareConfig {
             study,
             repeats: args.repeats,
+            reference: args.reference,
         };
         reports.push(compare(&cfg, &refs, &Bars::new("compare"))?);
     }
@@ -158,7 +171,22 @@ pub fn run(args: &CompareArgs) -> Result<()> {
 fn plan(args: &CompareArgs, user: Option<(usize, usize)>) -> gdshrink::resources::Plan {
     let sizes = all_sizes(args, user);
     let (n, m) = largest(args, user);
-    let mut plan = gdshrink::resources::dense_plan(n, m, true, "use a smaller --n, --m or --sizes");
+    let hint = "use a smaller --n, --m or --sizes";
+    let streamed = args
+        .reference
+        .resolve_for(user.is_none(), (n, m), 0)
+        .is_ok_and(|r| r == ReferenceRoute::Streamed);
+    let mut plan = if streamed {
+        let p = gdshrink::resources::streamed_reference_plan((n, m, 0), 0, 0, hint);
+        // The f64 CPU engine stores A.
+        if args.engines.contains(&Device::Cpu) {
+            p.host_f64("A for the f64 CPU engine", n, m)
+        } else {
+            p
+        }
+    } else {
+        gdshrink::resources::dense_plan(n, m, true, hint)
+    };
     plan = crate::plan::with_solutions(plan, (n, m), &args.train.q, 3);
     let q_max = args.train.q.values().last().copied().unwrap_or(0);
     let runs = args.engines.len() * args.repeats;
@@ -225,11 +253,21 @@ fn render(reports: &[CompareReport]) -> String {
             );
         }
         let c = &r.closed;
+        let spectrum = if c.route == "streamed" {
+            format!(
+                "streamed spectrum {} (TSQR over column blocks, A never stored)",
+                secs(c.svd_seconds)
+            )
+        } else {
+            format!(
+                "build A {} + thin SVD {}",
+                secs(c.matrix_seconds),
+                secs(c.svd_seconds)
+            )
+        };
         let _ = writeln!(
             o,
-            "  closed form: build A {} + thin SVD {} (once: serves every q and every alpha) + one mask {} = {}; all {} masks {}",
-            secs(c.matrix_seconds),
-            secs(c.svd_seconds),
+            "  closed form: {spectrum} (once: serves every q and every alpha) + one mask {} = {}; all {} masks {}",
             secs(c.mask_seconds),
             secs(c.total_seconds),
             r.quality.len(),

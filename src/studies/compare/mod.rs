@@ -39,9 +39,41 @@ pub use crossover::crossover;
 pub use report::{ClosedForm, CompareReport, Crossover, EngineTimings, GdTiming, Quality};
 
 use super::StudyConfig;
+use super::validate::ReferenceRoute;
 use crate::error::{Error, Result};
 use crate::gd::{Engine, GdBatch, Problem, Progress, rel_error};
-use crate::spectral::{Mask, Shrunk, ThinSvd, gd_exact_masks, shrink, thin_svd};
+use crate::spectral::{
+    Mask, StreamOptions, ThinSvd, gd_exact_masks, shrink, shrink_samples, streamed_spectrum,
+    thin_svd,
+};
+
+/// What the closed form is computed from: the thin SVD of the stored A, or
+/// the streamed spectrum's U and s (A never stored; f only, which is all
+/// the comparison uses).
+enum ClosedBasis {
+    Dense(ThinSvd),
+    Streamed { u: Mat<f64>, s: Vec<f64> },
+}
+
+impl ClosedBasis {
+    fn s(&self) -> &[f64] {
+        match self {
+            ClosedBasis::Dense(svd) => &svd.s,
+            ClosedBasis::Streamed { s, .. } => s,
+        }
+    }
+
+    /// f = U diag(m) Uᵀy for every mask (the dense route forms w too, as
+    /// the closed form's cost includes it).
+    fn f(&self, y: &[f64], masks: &[Mask]) -> Result<Vec<Vec<f64>>> {
+        match self {
+            ClosedBasis::Dense(svd) => {
+                Ok(shrink(svd, y, masks)?.into_iter().map(|s| s.f).collect())
+            }
+            ClosedBasis::Streamed { u, s } => shrink_samples(u.as_ref(), s, y, masks),
+        }
+    }
+}
 
 /// What to compare: the study and how often each measurement is timed.
 #[derive(Clone, Debug)]
@@ -50,6 +82,8 @@ pub struct CompareConfig {
     pub study: StudyConfig,
     /// Timed calls per measurement; the fastest counts.
     pub repeats: usize,
+    /// How the closed form's spectrum is computed (dense SVD or streamed).
+    pub reference: ReferenceRoute,
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
@@ -84,7 +118,12 @@ impl CompareConfig {
 
 /// PCA and ridge at the hyper-parameters matched to GD at each q (see the
 /// module docs), against gd_exact.
-fn quality(cfg: &StudyConfig, svd: &ThinSvd, alpha: f64, exact: &[Shrunk]) -> Result<Vec<Quality>> {
+fn quality(
+    cfg: &StudyConfig,
+    basis: &ClosedBasis,
+    alpha: f64,
+    exact: &[Vec<f64>],
+) -> Result<Vec<Quality>> {
     let mut masks = Vec::new();
     let mut kappas = Vec::new();
     for &q in &cfg.qs {
@@ -97,19 +136,19 @@ fn quality(cfg: &StudyConfig, svd: &ThinSvd, alpha: f64, exact: &[Shrunk]) -> Re
             lambda: std::f64::consts::LN_2 / x,
         });
     }
-    let other = shrink(svd, &cfg.y, &masks)?;
+    let other = basis.f(&cfg.y, &masks)?;
     Ok(cfg
         .qs
         .iter()
         .zip(other.chunks(3))
         .zip(exact.iter().zip(&kappas))
         .map(|((&q, o), (ex, &kappa))| {
-            let gd = &ex.f;
-            let (pca, ridge, ridge_half) = (&o[0].f, &o[1].f, &o[2].f);
+            let gd = ex;
+            let (pca, ridge, ridge_half) = (&o[0], &o[1], &o[2]);
             Quality {
                 q,
                 kappa,
-                pca_k: svd.s.iter().filter(|&&s| s >= kappa && s > 0.0).count(),
+                pca_k: basis.s().iter().filter(|&&s| s >= kappa && s > 0.0).count(),
                 pca_vs_gd: rel_error(pca, gd),
                 lambda: 1.0 / (alpha * q as f64),
                 ridge_vs_gd: rel_error(ridge, gd),
@@ -128,7 +167,7 @@ fn time_engine(
     cfg: &CompareConfig,
     engine: &dyn Engine,
     (problem, alpha): (&Problem<'_>, f64),
-    (closed, exact): (&ClosedForm, &[Shrunk]),
+    (closed, exact): (&ClosedForm, &[Vec<f64>]),
     progress: &dyn Progress,
 ) -> Result<EngineTimings> {
     let y = &cfg.study.y;
@@ -152,7 +191,7 @@ fn time_engine(
             let (traj, secs) = timed(|| engine.run(problem, &batch, progress));
             let traj = traj?.into_result()?;
             best = best.min(secs + charge);
-            err = traj.at(q).map_or(f64::NAN, |c| rel_error(&c.f[0], &ex.f));
+            err = traj.at(q).map_or(f64::NAN, |c| rel_error(&c.f[0], ex));
             name = traj.engine.name;
             strategy = traj.engine.strategy;
         }
@@ -183,11 +222,34 @@ pub fn compare(
     cfg.check()?;
     let s = &cfg.study;
     let d = &s.features;
+    let route = cfg.reference.resolve(d, 0)?;
     // A user's matrix is already built: its "matrix" time is that of sharing it.
-    let (a, matrix_seconds) = timed(|| d.a());
-    let (svd, svd_seconds) = timed(|| thin_svd(Mat::as_ref(&a)));
-    let svd = svd?;
-    let s_max = super::config::features_s_max(&svd, d)?;
+    // The streamed route never builds A: its spectrum's time includes every η.
+    let (a, basis, matrix_seconds, svd_seconds) = match (route, d.design()) {
+        (ReferenceRoute::Streamed, Some(design)) => {
+            let (spec, secs) = timed(|| streamed_spectrum(design, &StreamOptions::default()));
+            let spec = spec?;
+            let u = spec.u.ok_or_else(|| {
+                Error::invalid(
+                    "reference",
+                    "streamed for a tall design",
+                    "a design with N <= M",
+                )
+            })?;
+            (None, ClosedBasis::Streamed { u, s: spec.s }, 0.0, secs)
+        }
+        _ => {
+            let (a, matrix_seconds) = timed(|| d.a());
+            let (svd, svd_seconds) = timed(|| thin_svd(Mat::as_ref(&a)));
+            (
+                Some(a),
+                ClosedBasis::Dense(svd?),
+                matrix_seconds,
+                svd_seconds,
+            )
+        }
+    };
+    let s_max = super::config::checked_s_max(basis.s().first().copied().unwrap_or(0.0), d)?;
     let alpha = s.alpha.value(s_max, d.n());
     if !(alpha.is_finite() && alpha > 0.0) || alpha * s_max * s_max >= 2.0 {
         return Err(Error::UnstableLearningRate {
@@ -198,19 +260,25 @@ pub fn compare(
         });
     }
     let q_last = *s.qs.last().unwrap_or(&1);
-    let (one, mask_seconds) = timed(|| shrink(&svd, &s.y, &gd_exact_masks(alpha, &[q_last])));
+    let (one, mask_seconds) = timed(|| basis.f(&s.y, &gd_exact_masks(alpha, &[q_last])));
     one?;
-    let (exact, all_masks_seconds) = timed(|| shrink(&svd, &s.y, &gd_exact_masks(alpha, &s.qs)));
+    let (exact, all_masks_seconds) = timed(|| basis.f(&s.y, &gd_exact_masks(alpha, &s.qs)));
     let exact = exact?;
     let closed = ClosedForm {
+        route: route.name(),
         matrix_seconds,
         svd_seconds,
         mask_seconds,
         all_masks_seconds,
         total_seconds: matrix_seconds + svd_seconds + mask_seconds,
     };
-    let quality = quality(s, &svd, alpha, &exact)?;
-    let problem = d.problem(&a).with_s_max(s_max);
+    let quality = quality(s, &basis, alpha, &exact)?;
+    let problem = match (&a, d.design()) {
+        (Some(a), _) => d.problem(a),
+        (None, Some(design)) => Problem::from_design(design),
+        (None, None) => unreachable!("a user's matrix is always stored"),
+    }
+    .with_s_max(s_max);
     let engines = engines
         .iter()
         .map(|e| time_engine(cfg, *e, (&problem, alpha), (&closed, &exact), progress))

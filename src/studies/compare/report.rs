@@ -54,9 +54,11 @@ pub struct EngineTimings {
 /// The closed form's costs, seconds.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct ClosedForm {
-    /// Building A (N×M, f64).
+    /// `dense` (A built, thin SVD) or `streamed` (streamed TSQR, A never stored).
+    pub route: &'static str,
+    /// Building A (N×M, f64; 0 on the streamed route, whose spectrum time includes every η).
     pub matrix_seconds: f64,
-    /// Thin SVD.
+    /// Thin SVD (streamed: the whole streamed spectrum).
     pub svd_seconds: f64,
     /// One gd_exact mask applied (f and w for one q).
     pub mask_seconds: f64,

@@ -176,3 +176,142 @@ fn ci_suite_passes_from_the_command_line() {
         "lavapipe must be labelled: {text}"
     );
 }
+
+/// The streamed reference (A never stored) against the GPU engine on
+/// lavapipe, for every operator the engine can hold (matrix-free and primal:
+/// the f32 design; dual: the rounded Gram matrix), over three column blocks:
+/// it passes, says so in the report, and its errors are the dense route's
+/// (the same engine run, two f64 predictions that agree to ≈ 1e-12), to 1e-6
+/// relative of each error.
+#[test]
+fn validate_streamed_reference_on_the_gpu() {
+    for strategy in ["matrix-free", "primal", "dual"] {
+        let run = |route: &str| -> Value {
+            let out = gdshrink()
+                .args([
+                    "validate", "--device", "gpu", "-a", "tanh", "--n", "24", "--m", "5000",
+                ])
+                .args(["--q", "1,10,100,1000", "--json", "--strategy", strategy])
+                .args(["--reference", route])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{strategy} {route}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let (s, d) = (run("streamed"), run("dense"));
+        assert_eq!(s["reference"], "streamed");
+        assert_eq!(d["reference"], "dense");
+        assert_eq!(s["passed"], true, "{strategy}: {}", s["failures"]);
+        let cps = |v: &Value| v["checkpoints"].as_array().unwrap().clone();
+        for (a, b) in cps(&s).iter().zip(cps(&d)) {
+            for space in ["f", "w"] {
+                let (x, y) = (
+                    a["engine"][space]["err"].as_f64().unwrap(),
+                    b["engine"][space]["err"].as_f64().unwrap(),
+                );
+                assert!(
+                    (x - y).abs() <= 1e-6 * y,
+                    "{strategy} {space}: {x:e} vs {y:e}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn streamed_reference_refusals_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("a.npy");
+    let eye: Vec<f64> = (0..32)
+        .map(|i| if i % 9 == 0 { 1.0 } else { 0.0 })
+        .collect();
+    gdshrink::output::array::write_npy(&npy, &[4, 8], &eye).unwrap();
+    for args in [
+        vec![
+            "validate",
+            "--device",
+            "cpu",
+            "--reference",
+            "streamed",
+            "--design",
+            npy.to_str().unwrap(),
+        ],
+        vec![
+            "validate",
+            "--device",
+            "cpu",
+            "--reference",
+            "streamed",
+            "--n",
+            "64",
+            "--m",
+            "16",
+        ],
+        vec![
+            "compare",
+            "--engines",
+            "cpu",
+            "--reference",
+            "streamed",
+            "--n",
+            "64",
+            "--m",
+            "16",
+        ],
+    ] {
+        let out = gdshrink().args(&args).output().unwrap();
+        assert!(!out.status.success());
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains("--reference streamed") && e.contains("N <= M"),
+            "{args:?}: {e}"
+        );
+    }
+    let out = gdshrink()
+        .args(["validate", "--device", "cpu", "--reference", "fast"])
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("--reference") && e.contains("auto, dense or streamed"),
+        "{e}"
+    );
+}
+
+/// compare on the streamed route: the closed form from U and s alone equals
+/// the f64 engine's GD to rounding, and the report names the route.
+#[test]
+fn compare_streamed_reference() {
+    let out = gdshrink()
+        .args([
+            "compare",
+            "--engines",
+            "cpu",
+            "-a",
+            "relu",
+            "--n",
+            "32",
+            "--m",
+            "4500",
+        ])
+        .args(["--q", "1,100,1000", "--reference", "streamed", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v[0];
+    assert_eq!(r["closed"]["route"], "streamed");
+    assert_eq!(r["closed"]["matrix_seconds"], 0.0);
+    for row in r["engines"][0]["rows"].as_array().unwrap() {
+        let e = row["rel_err"].as_f64().unwrap();
+        assert!(e < 1e-10, "{row}");
+    }
+}

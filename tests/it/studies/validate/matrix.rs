@@ -7,7 +7,7 @@ use gdshrink::gd::{
     CpuEngine, Engine, EngineInfo, GdBatch, LearningRate, NoProgress, Problem, Progress, Trajectory,
 };
 use gdshrink::studies::compare::{CompareConfig, compare};
-use gdshrink::studies::validate::{Check, ValidateConfig, validate};
+use gdshrink::studies::validate::{Check, ReferenceRoute, ValidateConfig, validate};
 use gdshrink::studies::{Features, StudyConfig};
 use gdshrink::{Activation, Design, Result};
 use rand::Rng;
@@ -214,6 +214,7 @@ fn compare_times_a_users_matrix() {
             vec![10, 100],
         ),
         repeats: 1,
+        reference: ReferenceRoute::Auto,
     };
     let r = compare(&cfg, &[&CpuEngine], &NoProgress).unwrap();
     assert_eq!((r.n, r.m), (32, 48));
