@@ -249,7 +249,7 @@ pub fn check(
         return Err(format!("the figure reads {} components, K = {kk}", need.k));
     }
     let s0 = t.s[0];
-    if !(s0 > 0.0) {
+    if s0.is_nan() || s0 <= 0.0 {
         return Err("s_0 = 0".into());
     }
     let sn: Vec<f64> = t.s.iter().map(|s| s / s0).collect();
