@@ -85,7 +85,8 @@ pub enum Size {
     Quick,
     /// The default: N = M = 1024 where the paper uses 5000 (a few minutes at most on 2 cores).
     Default,
-    /// The paper's sizes (N = M = 5000): much slower.
+    /// The paper's sizes (N = M = 5000): minutes (the large spectra take the
+    /// route of [`route`]).
     Full,
 }
 

@@ -181,12 +181,15 @@ pub fn topk_checked(a: &Mat<f64>, need: &Need) -> Result<std::result::Result<Lea
 /// Dense singular values already computed in this process, by matrix
 /// (its shape and a hash of its entries' bits): Figs. 3 and 8 both fall back
 /// to the dense SVD of the same relu2 design at `--full`.
-static DENSE_VALUES: Mutex<Vec<((usize, usize, u64), Vec<f64>)>> = Mutex::new(Vec::new());
+static DENSE_VALUES: Mutex<Vec<(MatrixKey, Vec<f64>)>> = Mutex::new(Vec::new());
+
+/// A matrix's shape and a hash of its entries' bits.
+type MatrixKey = (usize, usize, u64);
 
 /// How many dense spectra [`DENSE_VALUES`] keeps (the oldest go first).
 const DENSE_VALUES_KEPT: usize = 4;
 
-fn matrix_key(a: &Mat<f64>) -> (usize, usize, u64) {
+fn matrix_key(a: &Mat<f64>) -> MatrixKey {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for j in 0..a.ncols() {
         for v in a.col(j).iter() {

@@ -210,10 +210,10 @@ pub(super) fn energies(cfg: &Config, progress: &dyn Progress) -> Result<Energies
         .collect();
     Ok(Energies {
         variants,
-        routes,
         ke,
         dst,
         dst_e,
+        routes,
     })
 }
 
