@@ -25,7 +25,7 @@ pub struct ReproduceArgs {
     /// Figures to run, comma-separated: fig2,fig3,fig4,fig5,fig6,fig7,fig8,fig9 and the extra `penalty` (the companion paper's spectral penalty against the spectrum of A) (default: all).
     #[arg(long, value_name = "LIST", default_value = "all", value_parser = parse_only)]
     pub only: Only,
-    /// The paper's sizes (N = M = 5000 for Figs. 3, 4, 5, 8; 64×64 grid for Fig. 9; N = M = 2048 for penalty): much slower.
+    /// The paper's sizes (N = M = 5000 for Figs. 3, 4, 5, 8; 64×64 grid for Fig. 9; N = M = 2048 for penalty): about 8 minutes on 2 cores.
     #[arg(long)]
     pub full: bool,
     /// Smoke-test sizes (seconds): N = M = 256, Fig. 6 on L = 128 pixels.

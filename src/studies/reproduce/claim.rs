@@ -108,6 +108,10 @@ pub struct FigureOutput {
     pub config: serde_json::Value,
     /// Remarks (conventions, unreachable cases, what differs from the paper).
     pub notes: Vec<String>,
+    /// How the spectra were computed, one line each (`top-K (K=128, …) for …`,
+    /// `dense SVD (reason) for …`); empty for figures without a large spectrum.
+    #[serde(default)]
+    pub routes: Vec<String>,
     /// Wall time in seconds.
     pub seconds: f64,
 }

@@ -2,7 +2,8 @@
 //!
 //! Every experiment uses the library's engines — [`crate::model::design::Design`] for
 //! $A_{ij} = \eta(\sigma(x_i - b_j))$, [`crate::spectral`] for singular values and
-//! the thin SVD, [`crate::spectral::shrink()`] for the closed-form
+//! the thin SVD (or, for large designs, the leading components by the top-K
+//! route where its residuals meet the figure's accuracy: [`route`]), [`crate::spectral::shrink()`] for the closed-form
 //! $f_q = U \operatorname{diag}(m(s)) U^\top y$, [`crate::spectral::qk`] for q(K) and
 //! [`crate::gd`] for literally iterated gradient descent — and writes
 //! into its own folder of the output directory:
@@ -38,7 +39,9 @@
 //! `fig45/`; `penalty/` for the extra figure), each with the same files: `mod.rs` (the figure's `Config` and
 //! `run`), `compute.rs` (the mathematics), `claims.rs` (one function per
 //! checked claim) and `output.rs` (data files and plots). Shared by the
-//! figures: `claim.rs` ([`Claim`], [`FigureOutput`]), `metrics.rs` (PSNR,
+//! figures: `claim.rs` ([`Claim`], [`FigureOutput`]), [`route`] (dense SVD
+//! or top-K, one rule for every figure, recorded in
+//! [`FigureOutput::routes`]), `metrics.rs` (PSNR,
 //! Spearman, log-log slope), `format.rs` (the number formats of the
 //! measured texts) and `output.rs` (the file writers); [`report`] writes the
 //! report files.
@@ -64,6 +67,7 @@ mod metrics;
 mod output;
 pub mod penalty;
 pub mod report;
+pub mod route;
 
 pub use claim::{Claim, ClaimKind, FigureOutput};
 pub use metrics::{psnr, spearman};
@@ -81,7 +85,8 @@ pub enum Size {
     Quick,
     /// The default: N = M = 1024 where the paper uses 5000 (a few minutes at most on 2 cores).
     Default,
-    /// The paper's sizes (N = M = 5000): much slower.
+    /// The paper's sizes (N = M = 5000): minutes (the large spectra take the
+    /// route of [`route`]).
     Full,
 }
 
@@ -302,7 +307,7 @@ impl Report {
 }
 
 /// How every experiment computes (recorded in the report as its `engine`).
-pub const METHOD: &str = "cpu-f64: faer thin SVD / singular values + closed-form masks (gdshrink::spectral::shrink); literal f64 gradient descent (gdshrink::gd::CpuEngine) for the Prop. 4.1 check; FFT of the activation (gdshrink::spectral::penalty) for the extra penalty figure";
+pub const METHOD: &str = "cpu-f64: faer thin SVD / singular values, or the top-K block Krylov route (gdshrink::spectral::topk) where its residuals meet a figure's accuracy (studies::reproduce::route), + closed-form masks (gdshrink::spectral::shrink); literal f64 gradient descent (gdshrink::gd::CpuEngine) for the Prop. 4.1 check; FFT of the activation (gdshrink::spectral::penalty) for the extra penalty figure";
 
 /// Runs the experiments in order and collects a [`Report`] (files are written
 /// as each experiment finishes; call [`report::write`] for the report files).

@@ -38,7 +38,7 @@ pub fn claims_json(report: &Report) -> serde_json::Value {
             "engine": report.engine,
             "threads": report.threads,
             "seconds": report.seconds,
-            "figures": report.figures.iter().map(|f| json!({"id": f.id, "seconds": f.seconds})).collect::<Vec<_>>(),
+            "figures": report.figures.iter().map(|f| json!({"id": f.id, "seconds": f.seconds, "routes": f.routes})).collect::<Vec<_>>(),
         },
         "claims": report.claims().collect::<Vec<_>>(),
     })
@@ -107,9 +107,17 @@ pub fn markdown(report: &Report) -> String {
         ]);
     }
     let _ = writeln!(s, "{}", t.render_markdown());
-    let mut t = TextTable::new(["figure", "wall time (s)"]);
+    let mut t = TextTable::new(["figure", "wall time (s)", "route"]);
     for f in &report.figures {
-        t.row([f.id.clone(), format!("{:.2}", f.seconds)]);
+        t.row([
+            f.id.clone(),
+            format!("{:.2}", f.seconds),
+            if f.routes.is_empty() {
+                "—".to_string()
+            } else {
+                f.routes.join("; ")
+            },
+        ]);
     }
     s.push_str(&t.render_markdown());
     let mut extra = false;
@@ -140,6 +148,12 @@ fn figure_md(s: &mut String, f: &FigureOutput) {
         let svg = Path::new(p).with_extension("svg");
         let _ = writeln!(s, "![{}]({p})\n", f.id);
         let _ = writeln!(s, "([SVG]({}))\n", svg.display());
+    }
+    for r in &f.routes {
+        let _ = writeln!(s, "- route: {r}");
+    }
+    if !f.routes.is_empty() {
+        let _ = writeln!(s);
     }
     for c in &f.claims {
         claim_md(s, c);
@@ -332,6 +346,13 @@ fn figure_html(s: &mut String, f: &FigureOutput, out: &Path) {
                 let _ = write!(s, "<p>(plot {} missing)</p>", esc(p));
             }
         }
+    }
+    if !f.routes.is_empty() {
+        let _ = write!(s, "<ul>");
+        for r in &f.routes {
+            let _ = write!(s, "<li>route: {}</li>", esc(r));
+        }
+        let _ = write!(s, "</ul>");
     }
     for c in &f.claims {
         let _ = write!(

@@ -29,6 +29,22 @@ fn command_writes_files_and_report() {
 
     let md = read(&out.join("report.md"));
     let html = read(&out.join("report.html"));
+    assert!(
+        md.contains("- route: dense SVD (min(N, M) = 256"),
+        "report.md names no route"
+    );
+    assert!(
+        html.contains("route: dense SVD"),
+        "report.html names no route"
+    );
+    assert!(
+        json["summary"]["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["routes"].as_array().is_some_and(|r| !r.is_empty())),
+        "claims.json names no route"
+    );
     let cj: serde_json::Value = serde_json::from_str(&read(&out.join("claims.json"))).unwrap();
     assert_eq!(cj["claims"].as_array().unwrap().len(), claims.len());
     for c in claims {

@@ -69,6 +69,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
         notes: vec![
             "The width is 10·log10 of an amplitude ratio (SPEC §4); 20·log10 would give twice the number.".into(),
         ],
+        routes: Vec::new(),
         seconds: 0.0,
     })
 }

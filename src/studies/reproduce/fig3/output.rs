@@ -10,16 +10,19 @@ use crate::output::array::Table;
 use crate::output::plot::{Dash, Figure, Legend, LinePanel, Panel, Scale, Series};
 use crate::studies::reproduce::output::{save_figure, write_table_csv_npy};
 
-/// Writes `spectra.{csv,npy}`; returns their relative paths.
-pub(super) fn write_data(cfg: &Config, out: &Path, sp: &Spectra) -> Result<Vec<String>> {
-    let mut table = Table::new().with("k", (0..cfg.n.min(cfg.m)).map(|k| k as f64).collect());
+/// Writes `spectra.{csv,npy}` (k below the shortest spectrum: K rows when
+/// one came from the top-K route); returns their relative paths.
+pub(super) fn write_data(out: &Path, sp: &Spectra) -> Result<Vec<String>> {
+    let rows = sp.rows();
+    let mut table = Table::new().with("k", (0..rows).map(|k| k as f64).collect());
     for (name, s) in &sp.columns {
-        table.push(name.clone(), s.clone());
+        table.push(name.clone(), s[..rows].to_vec());
     }
     write_table_csv_npy(out, "fig3/spectra", &table)
 }
 
-/// (a) monotonic and quasi-monotonic, (b) non-monotonic spectra, k < k_plot.
+/// (a) monotonic and quasi-monotonic, (b) non-monotonic spectra, k < k_plot;
+/// each curve ends where its values stop being resolved (see `compute::need`).
 pub(super) fn plot(cfg: &Config, out: &Path, spectra: &Spectra) -> Result<String> {
     let kmax = cfg.k_plot.min(cfg.n.min(cfg.m));
     let ks: Vec<f64> = (0..kmax).map(|k| k as f64).collect();
@@ -38,11 +41,9 @@ pub(super) fn plot(cfg: &Config, out: &Path, spectra: &Spectra) -> Result<String
             } else {
                 format!("{a} σ={sigma}")
             };
-            let ser = Series::new(label, ks.clone(), s[..kmax].to_vec(), ci).dash(if si == 0 {
-                Dash::Solid
-            } else {
-                Dash::Dashed
-            });
+            let end = kmax.min(spectra.resolved(a, sigma));
+            let ser = Series::new(label, ks[..end].to_vec(), s[..end].to_vec(), ci)
+                .dash(if si == 0 { Dash::Solid } else { Dash::Dashed });
             if a.class() == Monotonicity::NonMonotonic {
                 nonmono.push(ser);
             } else {

@@ -2,12 +2,13 @@
 //! their roughness.
 
 use super::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gd::Progress;
 use crate::model::activation::Activation;
 use crate::model::design::Design;
-use crate::spectral::{DstMatch, dst_basis, dst_similarity, thin_svd};
+use crate::spectral::{DstMatch, dst_basis, dst_similarity_of};
 use crate::studies::reproduce::begin;
+use crate::studies::reproduce::route::{Need, Route, Routes, leading};
 
 /// R(u) = ‖Δ²u‖/‖Δu‖ (see module docs); NaN for a constant vector.
 pub fn roughness(u: &[f64]) -> f64 {
@@ -32,42 +33,62 @@ pub(super) struct ActResult {
     pub(super) u: Vec<Vec<f64>>,
 }
 
-/// One thin SVD per activation.
-pub(super) fn components(cfg: &Config, progress: &dyn Progress) -> Result<Vec<ActResult>> {
+/// What Figs. 4 and 5 read of the spectrum: the left singular vectors u_k
+/// for the k shown (k ≤ 9), each to an angle of 1e-4 (the claims compare
+/// |cos(u_k, d_k)| with 0.999 and 0.99, an angle of ≈ 0.045).
+fn need(cfg: &Config) -> Need {
+    Need {
+        k: (cfg.ks.iter().copied().max().unwrap_or(0) + 1).min(cfg.n.min(cfg.m)),
+        rel: 1e-3,
+        floor: 0.0,
+        angle: 1e-4,
+    }
+}
+
+/// The leading components of each activation, by the route of [`leading`].
+pub(super) fn components(
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Result<(Vec<ActResult>, Routes)> {
     begin(
         progress,
         &cfg.id,
-        &format!("thin SVD {}x{}", cfg.n, cfg.m),
+        &format!("leading components {}x{}", cfg.n, cfg.m),
         cfg.activations.len() as u64,
     );
     let mut results = Vec::new();
+    let mut routes = Routes::default();
     for &a in &cfg.activations {
-        results.push(activation(cfg, a)?);
+        let (r, route) = activation(cfg, a)?;
+        routes.push(a.name(), &route);
+        results.push(r);
         progress.advance(1);
     }
     progress.finish();
-    Ok(results)
+    Ok((results, routes))
 }
 
-fn activation(cfg: &Config, a: Activation) -> Result<ActResult> {
+fn activation(cfg: &Config, a: Activation) -> Result<(ActResult, Route)> {
     let d = Design::spec(a)
         .sigma(cfg.sigma(a))
         .n(cfg.n)
         .m(cfg.m)
         .build()?;
-    let svd = thin_svd(d.matrix().as_ref())?;
-    let ks: Vec<usize> = cfg
-        .ks
-        .iter()
-        .copied()
-        .filter(|&k| k < svd.rank_bound())
-        .collect();
-    let matches = dst_similarity(&svd, d.x(), &ks)?;
+    let l = leading(&d, &need(cfg))?;
+    let u_all = l.u.as_ref().ok_or_else(|| {
+        Error::invalid(
+            "need",
+            "values only",
+            "the left singular vectors (angle > 0)",
+        )
+    })?;
+    let ks: Vec<usize> = cfg.ks.iter().copied().filter(|&k| k < l.s.len()).collect();
+    let matches = dst_similarity_of(u_all.as_ref(), cfg.n.min(cfg.m), d.x(), &ks)?;
     // Sign: positive correlation with d_k, so plots are comparable.
     let u: Vec<Vec<f64>> = ks
         .iter()
         .map(|&k| {
-            let mut v = svd.u_col(k);
+            let mut v: Vec<f64> = u_all.col(k).iter().copied().collect();
             let dk = dst_basis(d.x(), k);
             if v.iter().zip(&dk).map(|(a, b)| a * b).sum::<f64>() < 0.0 {
                 for e in &mut v {
@@ -78,14 +99,17 @@ fn activation(cfg: &Config, a: Activation) -> Result<ActResult> {
         })
         .collect();
     let rough = u.iter().map(|v| roughness(v)).collect();
-    Ok(ActResult {
-        activation: a,
-        x: d.x().to_vec(),
-        ks,
-        matches,
-        rough,
-        u,
-    })
+    Ok((
+        ActResult {
+            activation: a,
+            x: d.x().to_vec(),
+            ks,
+            matches,
+            rough,
+            u,
+        },
+        l.route,
+    ))
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! d_k(x) = sin(π(k + ½)x) (paper §6, SPEC §5).
 //!
 //! Fig. 4 uses N = M, Fig. 5 a narrow network (M = 50). The components come
-//! from [`crate::spectral::thin_svd`]; [`crate::spectral::dst_similarity`]
+//! from the route of [`super::route::leading`] (the thin SVD, or at
+//! N = M = 5000 the top-K method with K = 128 when its residuals give the
+//! u_k shown to 1e-4 rad); [`crate::spectral::dst_similarity_of`]
 //! gives |cos(u_k, d_k)| and, for tanh (σ = M), the projection on the
 //! {cos, sin}(π(2⌊k/2⌋+1)x) pair subspace its near-degenerate pairs span.
 //!
@@ -91,7 +93,7 @@ impl Config {
 
 /// Runs Fig. 4 or Fig. 5.
 pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOutput> {
-    let results = compute::components(cfg, progress)?;
+    let (results, routes) = compute::components(cfg, progress)?;
     let data_files = output::write_data(cfg, out, &results)?;
     let plots = vec![output::plot(cfg, out, &results)?];
     Ok(FigureOutput {
@@ -116,6 +118,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
             "tanh(σz) with σ = M has near-equal singular-value pairs; each pair spans {cos, sin}(π(2j+1)x), so its components are compared with that 2-D subspace (SPEC §5), not one by one.".into(),
             "Sign of each u_k is chosen so that ⟨u_k, d_k⟩ ≥ 0.".into(),
         ],
+        routes: routes.lines(),
         seconds: 0.0,
     })
 }

@@ -203,6 +203,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
         claims: claims::claims(cfg, &data),
         config: json!({"signal": cfg.signal, "protocol": cfg.protocol, "test": cfg.test, "L": data.l, "N": data.n}),
         notes: notes(cfg, &data),
+        routes: Vec::new(),
         seconds: 0.0,
     })
 }

@@ -100,6 +100,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
             "Column m of ∇^−1 is [i ≥ m]/M, a heaviside step at b = (m−1)/M; the paper's b_m = m/M is one grid step late.".into(),
             "The network's matrix is rescaled by its least-squares factor c against D∇^−r before the ridge solve (the two differ by a scale that rescales λ).".into(),
         ],
+        routes: Vec::new(),
         seconds: 0.0,
     })
 }

@@ -1,7 +1,9 @@
 //! Fig. 8 — iteration efficiency: q(K) = ⌈(s_0/s_{K−1})²⌉ for K = 1..K_max per
 //! activation (paper App. D, Prop. 4.2, SPEC §4).
 //!
-//! Singular values from [`crate::spectral::singular_values`], the table from
+//! Singular values by the route of [`super::route::leading`] (the dense SVD
+//! at the `--quick` and default sizes; at N = M = 5000 the top-K method,
+//! K = 128, where its residuals resolve s_0 … s_99, else the dense SVD), the table from
 //! [`crate::spectral::qk::q_table`] (unreachable K, where s_{K−1} is numerically zero,
 //! are reported as such). Activations that are not scale-equivariant use σ = M
 //! (the paper's choice for tanh; GELU and SiLU then approach ReLU).
@@ -75,6 +77,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
         claims: claims::claims(cfg, &q),
         config: serde_json::to_value(cfg).unwrap_or_default(),
         notes,
+        routes: q.routes.lines(),
         seconds: 0.0,
     })
 }

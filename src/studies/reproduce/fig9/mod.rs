@@ -9,7 +9,10 @@
 //!   b_j = v_jᵀc_j with c_j uniform in [0, 1]² (every unit's hinge crosses the
 //!   square), from a fixed-seed ChaCha8 generator.
 //!
-//! Principal components u_k come from [`crate::spectral::thin_svd`]. Smoothness
+//! Principal components u_k come from the route of
+//! [`super::route::leading_of_matrix`] (the thin SVD, or with `--full`
+//! (4096 × 4096) the top-K method, K = 128, when its residuals give u_k,
+//! k < 64, to 1e-4 rad). Smoothness
 //! is the discrete Dirichlet energy of the unit-norm component,
 //! $E(u) = \sum (u_p - u_{p'})^2$ over horizontal and vertical neighbours, shown
 //! against k beside the 2-D DST basis sin(π(k_x+½)x)·sin(π(k_y+½)y) ordered by
@@ -85,6 +88,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
             "The paper gives no sizes for Fig. 9; grid, width and the full-rank sampling are this project's choices (see description).".into(),
             "With v = (g, 1) the projection vᵀx is the raster index: the rank-one network is the 1-D ReLU network along a path that jumps from the bottom of one column to the top of the next. Its components are 1-D sinusoids of that index: for k < g they vary along x only and their energy still grows with k (like k², far above the 2-D DST's), beyond k ≈ g the phase step between horizontal neighbours wraps around and the energy falls again. Whether the Spearman test sees 'no order' therefore depends on the window k < k_energy relative to g.".into(),
         ],
+        routes: e.routes.lines(),
         seconds: 0.0,
     })
 }

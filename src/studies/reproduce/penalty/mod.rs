@@ -85,6 +85,7 @@ pub fn run(cfg: &Config, out: &Path, progress: &dyn Progress) -> Result<FigureOu
             "The prediction is sorted like the SVD: s_k/s_0 is held against the k-th largest |F[φ](ν_j/σ)| over j (the same as ν_k for every activation whose |F| decreases; the band-pass wavepacket is matched by rank).".into(),
             "Transforms of activations that do not decay (heaviside, tanh, relu, relu2, gelu, silu, softplus, sigmoid) are measured through a derivative: F[φ⁽ⁿ⁾](ν) = (2πiν)ⁿ F[φ](ν) (see `gdshrink penalty`).".into(),
         ],
+        routes: Vec::new(),
         seconds: 0.0,
     })
 }

@@ -97,6 +97,15 @@ fn quick_claims_hold() {
     // Ids are unique.
     let ids: BTreeSet<&str> = claims.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids.len(), claims.len());
+
+    // The spectrum figures record their route: the dense SVD at this size.
+    for f in &report.figures {
+        let spectral = ["fig3", "fig4", "fig5", "fig8", "fig9"].contains(&f.id.as_str());
+        assert_eq!(!f.routes.is_empty(), spectral, "{}: {:?}", f.id, f.routes);
+        for r in &f.routes {
+            assert!(r.starts_with("dense SVD (min(N, M) = "), "{}: {r}", f.id);
+        }
+    }
 }
 
 /// A user-supplied row (not built-in) turns the Fig. 6 data claims into observations.

@@ -4,3 +4,4 @@
 
 mod claims;
 mod golden;
+mod route;
