@@ -108,7 +108,7 @@ pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms
         let h = a.transpose() * &yv;
         (0..m).map(|j| f64::from(h[(j, 0)] as f32)).collect()
     };
-    let dual = RoundedDual::new(gram, &start, alpha, qs)?;
+    let dual = RoundedDual::new(&gram, &start, alpha, qs)?;
     let (x, gram, nq) = (&dual.x, &dual.gram, qs.len());
     let w = if samples {
         a.transpose() * x
@@ -166,7 +166,7 @@ pub(crate) struct RoundedDual {
 impl RoundedDual {
     /// From the Gram matrix `gram` (K = ÃÃᵀ or G = ÃᵀÃ, formed in f64 from the
     /// kernels' matrix) and the start vector (y, or h̃ in the weight space).
-    pub(crate) fn new(gram: Mat<f64>, start: &[f64], alpha: f64, qs: &[u64]) -> Result<Self> {
+    pub(crate) fn new(gram: &Mat<f64>, start: &[f64], alpha: f64, qs: &[u64]) -> Result<Self> {
         let gram = Mat::<f64>::from_fn(gram.nrows(), gram.ncols(), |i, j| {
             f64::from((0.5 * (gram[(i, j)] + gram[(j, i)])) as f32)
         });

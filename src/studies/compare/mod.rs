@@ -225,29 +225,29 @@ pub fn compare(
     let route = cfg.reference.resolve(d, 0)?;
     // A user's matrix is already built: its "matrix" time is that of sharing it.
     // The streamed route never builds A: its spectrum's time includes every η.
-    let (a, basis, matrix_seconds, svd_seconds) = match (route, d.design()) {
-        (ReferenceRoute::Streamed, Some(design)) => {
-            let (spec, secs) = timed(|| streamed_spectrum(design, &StreamOptions::default()));
-            let spec = spec?;
-            let u = spec.u.ok_or_else(|| {
-                Error::invalid(
-                    "reference",
-                    "streamed for a tall design",
-                    "a design with N <= M",
-                )
-            })?;
-            (None, ClosedBasis::Streamed { u, s: spec.s }, 0.0, secs)
-        }
-        _ => {
-            let (a, matrix_seconds) = timed(|| d.a());
-            let (svd, svd_seconds) = timed(|| thin_svd(Mat::as_ref(&a)));
-            (
-                Some(a),
-                ClosedBasis::Dense(svd?),
-                matrix_seconds,
-                svd_seconds,
+    let streamed = (route == ReferenceRoute::Streamed)
+        .then(|| d.design())
+        .flatten();
+    let (a, basis, matrix_seconds, svd_seconds) = if let Some(design) = streamed {
+        let (spec, secs) = timed(|| streamed_spectrum(design, &StreamOptions::default()));
+        let spec = spec?;
+        let u = spec.u.ok_or_else(|| {
+            Error::invalid(
+                "reference",
+                "streamed for a tall design",
+                "a design with N <= M",
             )
-        }
+        })?;
+        (None, ClosedBasis::Streamed { u, s: spec.s }, 0.0, secs)
+    } else {
+        let (a, matrix_seconds) = timed(|| d.a());
+        let (svd, svd_seconds) = timed(|| thin_svd(Mat::as_ref(&a)));
+        (
+            Some(a),
+            ClosedBasis::Dense(svd?),
+            matrix_seconds,
+            svd_seconds,
+        )
     };
     let s_max = super::config::checked_s_max(basis.s().first().copied().unwrap_or(0.0), d)?;
     let alpha = s.alpha.value(s_max, d.n());

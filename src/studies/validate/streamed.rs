@@ -132,20 +132,22 @@ struct Solutions {
     abs_aew: Vec<f64>,
 }
 
+/// One thread's share of [`solutions`].
+struct SolutionAcc {
+    w: Vec<(usize, Mat<f64>)>,
+    fe: Mat<f64>,
+    aw: Mat<f64>,
+    aew: Mat<f64>,
+}
+
 /// w = Aᵀz and A_e·w over the column blocks, with the absolute products of
 /// the first `abs_cols` columns.
 fn solutions(design: &Design, eval: &[f64], z: MatRef<'_, f64>, abs_cols: usize) -> Solutions {
     let (n, m, p, k) = (design.n(), design.m(), eval.len(), z.ncols());
     let x = design.x();
-    struct Acc {
-        w: Vec<(usize, Mat<f64>)>,
-        fe: Mat<f64>,
-        aw: Mat<f64>,
-        aew: Mat<f64>,
-    }
     let parts = fold_blocks(
         m,
-        || Acc {
+        || SolutionAcc {
             w: Vec::new(),
             fe: Mat::zeros(p, k),
             aw: Mat::zeros(n, abs_cols),
@@ -305,6 +307,13 @@ pub(crate) fn reference(
     })
 }
 
+/// One thread's share of [`gram_effect`]'s second pass.
+struct GramAcc {
+    fe: Mat<f64>,
+    w2: Vec<f64>,
+    rebuild2: Vec<f64>,
+}
+
 /// What a Gram engine computes (see [`crate::precision::gram_effect`]), for
 /// a wide design, over column blocks: K̃ = fl₃₂(ÃÃᵀ) in one pass, then w̃ =
 /// Ãᵀc, f̃_e = Ã_e·w̃ and ‖|Ã|ᵀ|c|‖ in another, as distances from `refs`.
@@ -336,18 +345,13 @@ pub(crate) fn gram_effect(
     for g in &grams {
         gram += g;
     }
-    let dual = RoundedDual::new(gram, y, alpha, qs)?;
+    let dual = RoundedDual::new(&gram, y, alpha, qs)?;
     let f = dual.f_samples(y);
     let gx = dual.abs_gram_x();
     let abs_c = Mat::<f64>::from_fn(n, nq, |i, qi| dual.x[(i, qi)].abs());
-    struct Acc {
-        fe: Mat<f64>,
-        w2: Vec<f64>,
-        rebuild2: Vec<f64>,
-    }
     let parts = fold_blocks(
         m,
-        || Acc {
+        || GramAcc {
             fe: Mat::zeros(p, nq),
             w2: vec![0.0; nq],
             rebuild2: vec![0.0; nq],
