@@ -364,13 +364,7 @@ pub fn erfc(x: f64) -> f64 {
     let q = 1.0 + sb * (QA1 + sb * (QA2 + sb * (QA3 + sb * (QA4 + sb * (QA5 + sb * QA6)))));
     let mid = 1.0 - ERX - p / q;
     // 1.25 ≤ |x| < 28: exp(−x² − 0.5625 + R/S(1/x²))/|x|, x² split exactly.
-    let ac = if a < 1.25 {
-        1.25
-    } else if a > 28.0 {
-        28.0
-    } else {
-        a
-    };
+    let ac = a.clamp(1.25, 28.0);
     let sc = 1.0 / (ac * ac);
     let ra = RA0
         + sc * (RA1 + sc * (RA2 + sc * (RA3 + sc * (RA4 + sc * (RA5 + sc * (RA6 + sc * RA7))))));
