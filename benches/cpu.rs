@@ -1,6 +1,9 @@
 //! CPU (f64, faer) benchmarks of the reference path: design-matrix build,
 //! singular values, thin SVD, the Gram route, and the closed-form shrink of one
-//! signal for 100 values of q from an existing SVD.
+//! signal for 100 values of q from an existing SVD; and the design build of
+//! every built-in activation (`design_build/<activation>/2048`, N = M = 2048,
+//! σ = 30; 256 with `GDSHRINK_BENCH_QUICK`), the gdshrink side of
+//! `benches/peers/design_build.py`.
 //!
 //! Matrix: tanh(σ(x_i − b_j)), σ = 30, N = M ∈ {1024, 2048}, linspace grids —
 //! the same matrix as the numpy/LAPACK peer `benches/peers/numpy_cpu.py`.
@@ -86,6 +89,27 @@ fn bench_design(c: &mut Criterion) {
     g.finish();
 }
 
+/// `Design::matrix()` for every built-in activation at N = M = 2048.
+fn bench_design_build(c: &mut Criterion) {
+    let mut g = c.benchmark_group("design_build");
+    // 12 activations: 10 flat samples over 3 s each (quick: as everywhere).
+    tune(&mut g, false);
+    if !quick() {
+        g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .measurement_time(Duration::from_secs(3));
+    }
+    let n = if quick() { 256 } else { 2048 };
+    for act in Activation::PAPER.into_iter().chain(Activation::EXTRA) {
+        let d = design(n).with_activation(act);
+        g.throughput(Throughput::Elements((n * n) as u64));
+        g.bench_with_input(BenchmarkId::new(act.name(), n), &d, |b, d| {
+            b.iter(|| black_box(d.matrix()));
+        });
+    }
+    g.finish();
+}
+
 fn bench_svd(c: &mut Criterion) {
     let mut g = c.benchmark_group("svd");
     tune(&mut g, true);
@@ -127,6 +151,6 @@ fn bench_shrink(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = bench_design, bench_svd, bench_shrink
+    targets = bench_design, bench_design_build, bench_svd, bench_shrink
 }
 criterion_main!(benches);

@@ -383,19 +383,55 @@ impl Design {
     pub fn matrix_at(&self, points: &[f64]) -> Mat<f64> {
         let n = points.len();
         let m = self.m();
-        if n == 0 {
-            return Mat::zeros(0, m);
+        if n == 0 || m == 0 {
+            return Mat::zeros(n, m);
         }
-        // Column-major buffer, one column per parallel task, then one copy into faer's layout.
-        let mut buf = vec![0.0f64; n * m];
-        buf.par_chunks_mut(n)
+        if rayon::current_num_threads() == 1 {
+            // One pass over fresh memory: each column through the block
+            // evaluator into a buffer, copied as faer lays the matrix out.
+            // (faer fills column by column; any other order stays correct.)
+            let mut col = vec![0.0; n];
+            let mut current = usize::MAX;
+            return Mat::from_fn(n, m, |i, j| {
+                if j != current {
+                    self.fill_column(self.b[j], points, &mut col);
+                    current = j;
+                }
+                col[i]
+            });
+        }
+        let mut a = Mat::<f64>::zeros(n, m);
+        // One column per parallel task, written in place through the block evaluator.
+        a.as_mut()
+            .par_col_chunks_mut(1)
             .zip(self.b.par_iter())
             .for_each(|(col, &bj)| {
-                for (v, &xi) in col.iter_mut().zip(points) {
-                    *v = self.entry(xi, bj);
-                }
+                let col = col
+                    .col_mut(0)
+                    .try_as_col_major_mut()
+                    .expect("faer columns are contiguous")
+                    .as_slice_mut();
+                self.fill_column(bj, points, col);
             });
-        faer::MatRef::from_column_major_slice(&buf, n, m).to_owned()
+        a
+    }
+
+    /// `out[i] = η(σ(points[i] − bj))`: one column of A (at other points),
+    /// through [`Activation::eval_slice`].
+    pub fn fill_column(&self, bj: f64, points: &[f64], out: &mut [f64]) {
+        for (v, &xi) in out.iter_mut().zip(points) {
+            *v = self.sigma * (xi - bj);
+        }
+        self.activation.eval_slice(&mut out[..points.len()]);
+    }
+
+    /// `out[j] = η(σ(xi − biases[j]))`: one row of A (over a range of biases),
+    /// through [`Activation::eval_slice`].
+    pub fn fill_row(&self, xi: f64, biases: &[f64], out: &mut [f64]) {
+        for (v, &bj) in out.iter_mut().zip(biases) {
+            *v = self.sigma * (xi - bj);
+        }
+        self.activation.eval_slice(&mut out[..biases.len()]);
     }
 
     /// f(points) = Σ_j w_j η(σ(p − b_j)) for a weight vector w.
@@ -409,13 +445,13 @@ impl Design {
         }
         Ok(points
             .par_iter()
-            .map(|&p| {
-                self.b
-                    .iter()
-                    .zip(w)
-                    .map(|(&bj, &wj)| wj * self.entry(p, bj))
-                    .sum()
-            })
+            .map_init(
+                || vec![0.0; self.m()],
+                |row, &p| {
+                    self.fill_row(p, &self.b, row);
+                    row.iter().zip(w).map(|(&a, &wj)| wj * a).sum()
+                },
+            )
             .collect())
     }
 

@@ -12,6 +12,7 @@ pub mod design;
 pub mod grid;
 pub mod signal;
 pub mod table;
+mod vmath;
 
 pub use activation::{Activation, Monotonicity, SplineOrder};
 pub use design::{Design, DesignSpec, Sigma};

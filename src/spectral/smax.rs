@@ -61,22 +61,24 @@ pub fn largest_singular_value_of_design(design: &Design) -> Result<f64> {
     let (n, m) = (x.len(), b.len());
     let av = |v: &[f64]| -> Vec<f64> {
         x.par_iter()
-            .map(|&xi| {
-                b.iter()
-                    .zip(v)
-                    .map(|(&bj, vj)| design.entry(xi, bj) * vj)
-                    .sum()
-            })
+            .map_init(
+                || vec![0.0; m],
+                |row, &xi| {
+                    design.fill_row(xi, b, row);
+                    row.iter().zip(v).map(|(a, vj)| a * vj).sum()
+                },
+            )
             .collect()
     };
     let atu = |u: &[f64]| -> Vec<f64> {
         b.par_iter()
-            .map(|&bj| {
-                x.iter()
-                    .zip(u)
-                    .map(|(&xi, ui)| design.entry(xi, bj) * ui)
-                    .sum()
-            })
+            .map_init(
+                || vec![0.0; n],
+                |col, &bj| {
+                    design.fill_column(bj, x, col);
+                    col.iter().zip(u).map(|(a, ui)| a * ui).sum()
+                },
+            )
             .collect()
     };
     let s = lanczos((n, m), &av, &atu, SMAX_RTOL)?;

@@ -134,12 +134,16 @@ impl<'a> Tall<'a> {
     fn fill(&self, rows: Range<usize>, mut out: MatMut<'_, f64>) {
         let (x, b) = (self.design.x(), self.design.b());
         for c in 0..self.r {
-            for (k, t) in rows.clone().enumerate() {
-                out[(k, c)] = if self.transposed {
-                    self.design.entry(x[c], b[t])
-                } else {
-                    self.design.entry(x[t], b[c])
-                };
+            let col = out
+                .rb_mut()
+                .col_mut(c)
+                .try_as_col_major_mut()
+                .expect("blocks are column-major")
+                .as_slice_mut();
+            if self.transposed {
+                self.design.fill_row(x[c], &b[rows.clone()], col);
+            } else {
+                self.design.fill_column(b[c], &x[rows.clone()], col);
             }
         }
     }

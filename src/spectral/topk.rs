@@ -280,15 +280,9 @@ impl<'a> Streamed<'a> {
         for c in 0..self.r() {
             let col = &mut buf.col_as_slice_mut(c)[..len];
             if self.transposed {
-                let xc = x[c];
-                for (v, &bt) in col.iter_mut().zip(&b[start..start + len]) {
-                    *v = self.design.entry(xc, bt);
-                }
+                self.design.fill_row(x[c], &b[start..start + len], col);
             } else {
-                let bc = b[c];
-                for (v, &xt) in col.iter_mut().zip(&x[start..start + len]) {
-                    *v = self.design.entry(xt, bc);
-                }
+                self.design.fill_column(b[c], &x[start..start + len], col);
             }
         }
     }

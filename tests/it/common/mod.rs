@@ -155,6 +155,38 @@ pub fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
     rand_chacha::ChaCha8Rng::seed_from_u64(seed)
 }
 
+/// The dense z-grid of the activation tests (the WGSL twins and the slice
+/// evaluator): z = 0, tiny, an 8001-point grid on [−20, 20], integers and
+/// half-integers ± small offsets to 60 (the zeros of sinc and the
+/// wavepacket's carrier), landmarks to 1e30 and 20000 log-uniform |z| in
+/// [1e−30, 1e30], each with both signs.
+pub fn dense_z_grid() -> Vec<f64> {
+    use rand::Rng;
+    let mut z: Vec<f64> = vec![0.0, 1e-30, 1e-8, 1e-4, 0.125, 0.5];
+    for i in 0..=8000 {
+        z.push(-20.0 + 40.0 * f64::from(i) / 8000.0);
+    }
+    for k in 1..=60 {
+        for d in [0.0, 1e-6, 1e-3, 0.25, 0.5] {
+            z.push(f64::from(k) + d);
+            z.push(f64::from(k) - d);
+        }
+    }
+    for &m in &[
+        1.0, 2.0, 9.0, 10.0, 14.0, 15.0, 44.0, 45.0, 88.0, 89.0, 100.0, 1e3, 1e4, 1e6, 1e10, 1e20,
+        1e30,
+    ] {
+        z.push(m);
+    }
+    let mut rng = rng(7);
+    for _ in 0..20000 {
+        z.push(10f64.powf(rng.random_range(-30.0..30.0)));
+    }
+    let neg: Vec<f64> = z.iter().map(|&v| -v).collect();
+    z.extend(neg);
+    z
+}
+
 /// Every activation the engine offers (the paper's, a few spline orders and
 /// a tabulated one, [`wiggle_table`]).
 #[cfg(feature = "gpu")]

@@ -8,34 +8,12 @@
 use gdshrink::Activation;
 use gdshrink::gpu;
 use gdshrink::precision::{ETA_C, ETA_FLOOR, U32, eta_tolerance};
-use rand::Rng;
 
 use crate::common::gpu::ctx;
-use crate::common::{all_activations, rng};
+use crate::common::{all_activations, dense_z_grid};
+/// The shared dense grid ([`dense_z_grid`]) in f32.
 fn z_grid() -> Vec<f32> {
-    let mut z: Vec<f64> = vec![0.0, 1e-30, 1e-8, 1e-4, 0.125, 0.5];
-    for i in 0..=8000 {
-        z.push(-20.0 + 40.0 * f64::from(i) / 8000.0);
-    }
-    for k in 1..=60 {
-        for d in [0.0, 1e-6, 1e-3, 0.25, 0.5] {
-            z.push(f64::from(k) + d);
-            z.push(f64::from(k) - d);
-        }
-    }
-    for &m in &[
-        1.0, 2.0, 9.0, 10.0, 14.0, 15.0, 44.0, 45.0, 88.0, 89.0, 100.0, 1e3, 1e4, 1e6, 1e10, 1e20,
-        1e30,
-    ] {
-        z.push(m);
-    }
-    let mut rng = rng(7);
-    for _ in 0..20000 {
-        z.push(10f64.powf(rng.random_range(-30.0..30.0)));
-    }
-    let mut all: Vec<f32> = z.iter().map(|&v| v as f32).collect();
-    all.extend(z.iter().map(|&v| -(v as f32)));
-    all
+    dense_z_grid().iter().map(|&v| v as f32).collect()
 }
 
 #[test]
