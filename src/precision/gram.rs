@@ -125,14 +125,7 @@ pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms
         let abs_at = Mat::<f64>::from_fn(m, n, |j, i| a[(i, j)].abs());
         &abs_at * &abs_x
     });
-    let dist = |mat: &Mat<f64>, qi: usize, want: &[f64]| -> f64 {
-        mat.col(qi)
-            .iter()
-            .zip(want)
-            .map(|(g, r)| (g - r) * (g - r))
-            .sum::<f64>()
-            .sqrt()
-    };
+    let dist = column_distance;
     Ok((0..nq)
         .map(|qi| GramTerms {
             f: dist(&f, qi, &refs.f[qi]),
@@ -143,6 +136,16 @@ pub fn gram_effect(run: &GdRun<'_>, refs: RefStates<'_>) -> Result<Vec<GramTerms
             abs_rebuild: rebuild.as_ref().map_or(0.0, |r| r.col(qi).norm_l2()),
         })
         .collect())
+}
+
+/// ‖mat[:, qi] − want‖.
+pub(crate) fn column_distance(mat: &Mat<f64>, qi: usize, want: &[f64]) -> f64 {
+    mat.col(qi)
+        .iter()
+        .zip(want)
+        .map(|(g, r)| (g - r) * (g - r))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// GD run exactly (in f64) with a Gram operator rounded to f32 as the

@@ -29,7 +29,7 @@ use super::ValidateConfig;
 use super::reference::{Basis, Reference, coordinates};
 use crate::error::Result;
 use crate::model::Design;
-use crate::precision::gram::RoundedDual;
+use crate::precision::gram::{RoundedDual, column_distance};
 use crate::precision::{
     GramTerms, RefNorms, Rounding, residual_norm_sums, residual_sum_norm, twin,
 };
@@ -386,14 +386,7 @@ pub(crate) fn gram_effect(
             rebuild2[qi] += part.rebuild2[qi];
         }
     }
-    let dist = |mat: &Mat<f64>, qi: usize, want: &[f64]| -> f64 {
-        mat.col(qi)
-            .iter()
-            .zip(want)
-            .map(|(g, r)| (g - r) * (g - r))
-            .sum::<f64>()
-            .sqrt()
-    };
+    let dist = column_distance;
     Ok((0..nq)
         .map(|qi| GramTerms {
             f: dist(&f, qi, &refs.f[qi]),
