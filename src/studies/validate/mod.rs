@@ -344,7 +344,7 @@ impl<'c> Setup<'c> {
             // Orthogonal transformations keep ‖A‖_F = ‖R‖_F = ‖s‖.
             a_fro: spec.s.iter().map(|v| v * v).sum::<f64>().sqrt(),
             a_eval_two: norms.a_eval_fro,
-            svd_backward_error: streamed::backward_error(spec.s.len()),
+            svd_backward_error: streamed::backward_error(design.n().max(design.m())),
         };
         Ok(Setup {
             cfg,

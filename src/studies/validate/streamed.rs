@@ -39,11 +39,13 @@ use crate::spectral::{Mask, gd_exact_masks, gd_flow_masks, norm};
 pub const BLOCK: usize = 2048;
 
 /// The normwise backward error taken for the streamed factorisation A = U S Vᵀ:
-/// 4·√r·ε, the usual size of Householder QR's backward error (r = min(N, M))
-/// — TSQR applies the same orthogonal transformations in another order.
+/// √L·ε with L = max(N, M), the probabilistic size of Householder QR's
+/// backward error (the worst case grows like L·ε). The dense route's
+/// measured ‖A − USVᵀ‖_F/‖A‖_F follows the same law: 1.6e−14 and 4.3e−14
+/// for tanh at N = 256, M = 10⁴ and 10⁵ (≈ 0.6·√M·ε), below this estimate.
 #[must_use]
-pub fn backward_error(r: usize) -> f64 {
-    4.0 * (r as f64).sqrt() * f64::EPSILON
+pub fn backward_error(l: usize) -> f64 {
+    (l as f64).sqrt() * f64::EPSILON
 }
 
 /// Runs `step` over the column blocks of an M-column matrix, each thread on
@@ -440,6 +442,11 @@ mod tests {
             assert!((dense.s_max - streamed.s_max).abs() <= 1e-13 * dense.s_max);
             let (ri, si) = (dense.inputs, streamed.inputs);
             assert!((ri.a_fro - si.a_fro).abs() <= 1e-12 * ri.a_fro);
+            // The estimate covers the backward error the dense route measures.
+            assert!(
+                si.svd_backward_error >= ri.svd_backward_error,
+                "{si:?} {ri:?}"
+            );
             // Frobenius bounds: never below the 2-norms, within √rank of them.
             assert!(si.a_eval_two >= ri.a_eval_two * (1.0 - 1e-12));
             assert!(si.a_eval_two <= ri.a_eval_two * (n as f64).sqrt() * 2.0);
