@@ -59,7 +59,7 @@ use crate::spectral::{
     StreamOptions, ThinSvd, largest_singular_value_to, streamed_spectrum, thin_svd,
 };
 use reference::{Basis, Reference, svd_backward_error};
-pub use streamed::{BLOCK as STREAM_BLOCK, backward_error as streamed_backward_error};
+pub use streamed::BLOCK as STREAM_BLOCK;
 
 /// Floating-point work (4·N·M per iteration) the f64 sanity line may spend by
 /// default; checkpoints beyond it are not re-run on the CPU.
