@@ -327,6 +327,45 @@ pub fn streamed_reference_plan(
         .ops(2.0 * mf * nf * nf + 3.0 * 16.0 * (nf + pf) * mf + 4.0 * (nf + pf) * mf * cols as f64)
 }
 
+/// The plan of the top-K validate/compare reference for an N×M design with
+/// P evaluation points and `cols` solution columns: the K leading triplets
+/// by block Krylov (basis of b = K + max(10, K/10) columns per step, at most
+/// [`crate::spectral::topk::TOPK_MAX_STEPS`] steps, about 10 passes over A),
+/// then the norms and solution passes over column blocks as on the streamed route.
+#[must_use]
+pub fn topk_reference_plan(
+    (n, m, p): (usize, usize, usize),
+    cols: usize,
+    k: usize,
+    hint: &str,
+) -> Plan {
+    let threads = rayon::current_num_threads() as f64;
+    let (r, l) = (n.min(m), n.max(m));
+    let b = (k + (k / 10).max(10)).min(r);
+    let steps = (r / b.max(1))
+        .saturating_sub(1)
+        .min(crate::spectral::topk::TOPK_MAX_STEPS);
+    let width = crate::studies::validate::stream_block_width(n + p);
+    let (nf, mf, pf) = (n as f64, m as f64, p as f64);
+    Plan::new(hint)
+        .host("grids x and b (f64)", array_bytes(n + m, 1, 8))
+        .host_f64("Krylov basis", r, b * (steps + 1))
+        .host_f64("block tridiagonal projection", b * steps, b * steps)
+        .host_f64("T·Z and Tᵀ(T·Z) of the last pass", l + r, b)
+        .host_f64("the K singular vectors", n + m, k)
+        .host(
+            "column blocks of A and A_e in flight (f64 and f32 twins)",
+            threads * 2.0 * 8.0 * (nf + pf) * width as f64,
+        )
+        .host_f64("w = A^T z", m, cols)
+        .host_f64("f on the evaluation grid", p.max(1), cols)
+        .ops(
+            10.0 * 4.0 * nf * mf * b as f64
+                + 3.0 * 16.0 * (nf + pf) * mf
+                + 4.0 * (nf + pf) * mf * cols as f64,
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

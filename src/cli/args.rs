@@ -357,6 +357,22 @@ fn parse_m(s: &str) -> std::result::Result<usize, String> {
     parse_count(s, "width M", gdshrink::model::design::MAX_POINTS)
 }
 
+/// `--k` against the shape when `--reference topk` is asked: 1 to min(N, M).
+pub fn check_topk_k(
+    route: gdshrink::studies::validate::ReferenceRoute,
+    k: usize,
+    (n, m): (usize, usize),
+) -> anyhow::Result<()> {
+    if route == gdshrink::studies::validate::ReferenceRoute::TopK && k > n.min(m) {
+        anyhow::bail!(
+            "invalid --k = {k}: the top-K route takes 1 to min(N, M) = {} components \
+             (N = {n}, M = {m})",
+            n.min(m)
+        );
+    }
+    Ok(())
+}
+
 /// A whole number from 1 to [`crate::plan::MAX_LIST`] (for `--top`,
 /// `--k-max`, `--vectors`, `--show-directions` …: counts that size a list).
 pub fn parse_positive(s: &str) -> std::result::Result<usize, String> {

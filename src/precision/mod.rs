@@ -67,6 +67,6 @@ pub use bounds::{
 pub use gram::{GdRun, GramTerms, RefStates, gram_effect};
 pub use model::{
     Arithmetic, C_ETA, ErrorModel, ModelInputs, NORM_RTOL, RESOLVE, RefNorms, Rounding, SAFETY,
-    SpaceTolerances, Tolerance, abs_product_norm, f32_rounding,
+    SpaceTolerances, Tolerance, Truncation, abs_product_norm, f32_rounding,
 };
 pub use residual::{residual_norm_sums, residual_sum_norm};

@@ -273,21 +273,20 @@ impl ErrorModel {
             } else {
                 0.0
             };
+        let t = r.truncation;
         let f = Tolerance::new(
             self.safety,
             r.f_norm,
-            mat_f,
-            red_f,
-            sq * u * p.s_max * r.w_norm,
+            [mat_f, red_f, sq * u * p.s_max * r.w_norm],
+            t.f,
         );
         let f_eval = Tolerance::new(
             self.safety,
             r.f_eval_norm,
-            mat_fe,
-            red_fe,
-            sq * u * p.a_eval_two * r.w_norm,
+            [mat_fe, red_fe, sq * u * p.a_eval_two * r.w_norm],
+            t.f_eval,
         );
-        let w = Tolerance::new(self.safety, r.w_norm, mat_w, red_w, acc_w);
+        let w = Tolerance::new(self.safety, r.w_norm, [mat_w, red_w, acc_w], t.w);
         SpaceTolerances { f, f_eval, w }
     }
 }
@@ -315,6 +314,22 @@ pub struct RefNorms {
     pub p_sum: f64,
     /// For Gram operators: what [`super::gram_effect`] computed at this q.
     pub gram: Option<GramTerms>,
+    /// Bounds on what a reference restricted to the leading components
+    /// leaves out (zero for a reference from the whole spectrum).
+    pub truncation: Truncation,
+}
+
+/// Bounds on the distance between a reference restricted to K components
+/// and the full one, per space (absolute): zero unless the reference comes
+/// from a top-K spectrum.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Truncation {
+    /// ‖f_q − f_q^K‖ at the samples.
+    pub f: f64,
+    /// ‖f_q − f_q^K‖ on the evaluation grid.
+    pub f_eval: f64,
+    /// ‖w_q − w_q^K‖.
+    pub w: f64,
 }
 
 /// One tolerance with its terms (absolute, safety included; they add up to `abs`).
@@ -330,31 +345,39 @@ pub struct Tolerance {
     pub reduction: f64,
     /// Accumulation-over-q term.
     pub accumulation: f64,
+    /// Bound on what a top-K reference leaves out (a proven bound, so not
+    /// scaled by the safety factor; 0 for a reference from the whole spectrum).
+    pub truncation: f64,
 }
 
 impl Tolerance {
-    fn new(safety: f64, ref_norm: f64, matrix: f64, reduction: f64, accumulation: f64) -> Self {
-        let (matrix, reduction, accumulation) =
-            (safety * matrix, safety * reduction, safety * accumulation);
-        let abs = matrix + reduction + accumulation;
+    /// `terms`: matrix, reduction and accumulation estimates (scaled by
+    /// `safety`); `truncation`: a bound, added as it is.
+    fn new(safety: f64, ref_norm: f64, terms: [f64; 3], truncation: f64) -> Self {
+        let [matrix, reduction, accumulation] = terms.map(|t| safety * t);
+        let abs = matrix + reduction + accumulation + truncation;
         Tolerance {
             rel: if ref_norm > 0.0 { abs / ref_norm } else { abs },
             abs,
             matrix,
             reduction,
             accumulation,
+            truncation,
         }
     }
 
-    /// Which term dominates (`matrix`, `reduction` or `accumulation`).
+    /// Which term dominates (`matrix`, `reduction`, `accumulation` or `truncation`).
     pub fn dominant(&self) -> &'static str {
-        if self.matrix >= self.reduction && self.matrix >= self.accumulation {
-            "matrix"
-        } else if self.reduction >= self.accumulation {
-            "reduction"
-        } else {
-            "accumulation"
-        }
+        let terms = [
+            (self.matrix, "matrix"),
+            (self.reduction, "reduction"),
+            (self.accumulation, "accumulation"),
+            (self.truncation, "truncation"),
+        ];
+        terms
+            .iter()
+            .fold(terms[0], |best, &t| if t.0 > best.0 { t } else { best })
+            .1
     }
 }
 

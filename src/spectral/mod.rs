@@ -44,4 +44,7 @@ pub use svd::{
     SvdMethod, ThinSvd, normalized, singular_values, singular_values_gram, singular_values_with,
     thin_svd,
 };
-pub use topk::{TopkInfo, TopkOptions, TopkSpectrum, topk_of_design, topk_of_matrix};
+pub use topk::{
+    TopkInfo, TopkOptions, TopkSpectrum, perturbation_bound, tail_bounds, topk_of_design,
+    topk_of_matrix,
+};

@@ -195,6 +195,46 @@ impl From<&TopkSpectrum> for TopkInfo {
     }
 }
 
+/// A bound on ‖E‖₂ for a perturbation E of which the computed triplets of
+/// `t` are exact singular triplets: with R = AV̂ − ÛŜ and Q = AᵀÛ − V̂Ŝ,
+/// E = −RV̂ᵀ − ÛQᵀ(I − V̂V̂ᵀ) gives (A + E)V̂ = ÛŜ and (A + E)ᵀÛ = V̂Ŝ
+/// (ÛᵀR = V̂ᵀQ), so ‖E‖₂ ≤ ‖R‖_F + ‖Q‖_F, summed from the per-component
+/// residuals (absolute). E leaves (I − ÛÛᵀ)A(I − V̂V̂ᵀ) unchanged.
+#[must_use]
+pub fn perturbation_bound(t: &TopkSpectrum) -> f64 {
+    let s0 = t.s.first().copied().unwrap_or(0.0);
+    let fro = |r: &[f64]| r.iter().map(|v| v * v).sum::<f64>().sqrt();
+    s0 * (fro(&t.residual_left) + fro(&t.residual_right))
+}
+
+/// How much the gd_exact mask m(s) = 1 − (1 − αs²)^q can weigh a component
+/// whose singular value is at most `s_tail`, in function space (|m|) and in
+/// weight space (|m|/s): `(μ_f, μ_w)`.
+///
+/// With x = αs² ≤ x_t = α·s_tail² ≤ 1, m is increasing in x, and m ≤ 1 and
+/// m ≤ q·x (Bernoulli), so μ_f = m(s_tail) and m/s ≤ min(qαs, 1/s) gives
+/// μ_w = min(qα·s_tail, √(qα)). For x_t ∈ (1, 2) (a K so small that the
+/// mask is not monotone over the tail) |m| ≤ 2, and μ_w = max(√(qα), 2√α).
+/// A prediction from the K leading components therefore misses f_q by at most
+/// μ_f·‖(I − U_K U_Kᵀ)y‖ and w_q by at most μ_w·‖(I − U_K U_Kᵀ)y‖ when every
+/// singular value beyond K is at most `s_tail`. The gradient-flow mask
+/// 1 − exp(−αqs²) satisfies the same bounds.
+#[must_use]
+pub fn tail_bounds(alpha: f64, q: u64, s_tail: f64) -> (f64, f64) {
+    let qf = q as f64;
+    let x = alpha * s_tail * s_tail;
+    if q == 0 {
+        return (0.0, 0.0);
+    }
+    if x <= 1.0 {
+        // 1 − (1 − x)^q without cancellation (x = 1 gives exactly 1).
+        let mu_f = -((-x).ln_1p() * qf).exp_m1();
+        (mu_f, (qf * alpha * s_tail).min((qf * alpha).sqrt()))
+    } else {
+        (2.0, (qf * alpha).sqrt().max(2.0 * alpha.sqrt()))
+    }
+}
+
 /// What one pass over T computes.
 #[derive(Clone, Copy)]
 struct Job<'a> {

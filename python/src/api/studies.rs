@@ -123,6 +123,7 @@ pub(crate) fn compare<'py>(
         study: study(a_or_design, y, alpha, qs)?,
         repeats,
         reference: gdshrink::studies::validate::ReferenceRoute::Auto,
+        k: gdshrink::studies::validate::TOPK_K,
     };
     let ctx = if gpus.contains(&true) {
         Some(gpu(py, None)?)

@@ -46,10 +46,16 @@ pub struct CompareArgs {
     pub design: Option<std::path::PathBuf>,
     /// How the closed form's spectrum is computed: `dense` (build A, thin
     /// SVD), `streamed` (streamed TSQR, A never stored; a network with
-    /// N <= M) or `auto` (streamed when the dense reference would need more
-    /// than 1 GiB).
-    #[arg(long, value_parser = crate::args::parse_lib::<ReferenceRoute>, default_value = "auto", value_name = "auto|dense|streamed")]
+    /// N <= M), `topk` (the --k leading components by block Krylov, A never
+    /// stored; the closed form restricted to them, with a bound on the rest)
+    /// or `auto` (topk when the dense reference would need more than 4 GiB
+    /// and the top-K method suits the shape, else streamed when it would need
+    /// more than 1 GiB and N <= M, else dense).
+    #[arg(long, value_parser = crate::args::parse_lib::<ReferenceRoute>, default_value = "auto", value_name = "auto|dense|streamed|topk")]
     pub reference: ReferenceRoute,
+    /// Components of the top-K route (--reference topk, or auto's choice).
+    #[arg(long, value_name = "K", default_value_t = gdshrink::studies::validate::TOPK_K, value_parser = crate::args::parse_positive)]
+    pub k: usize,
 }
 
 /// Runs the command.
@@ -73,8 +79,9 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         .map(crate::args::design_shape)
         .transpose()?;
     for (n, m) in all_sizes(args, user_shape) {
+        crate::args::check_topk_k(args.reference, args.k, (n, m))?;
         args.reference
-            .resolve_for(user_shape.is_none(), (n, m), 0)
+            .resolve_for(user_shape.is_none(), (n, m), 0, args.k)
             .map_err(|e| anyhow::anyhow!("--reference {}: {e}", args.reference.name()))?;
     }
     let need = if args.engines.contains(&Device::Gpu) {
@@ -157,6 +164,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             study,
             repeats: args.repeats,
             reference: args.reference,
+            k: args.k,
         };
         reports.push(compare(&cfg, &refs, &Bars::new("compare"))?);
     }
@@ -172,11 +180,18 @@ fn plan(args: &CompareArgs, user: Option<(usize, usize)>) -> gdshrink::resources
     let sizes = all_sizes(args, user);
     let (n, m) = largest(args, user);
     let hint = "use a smaller --n, --m or --sizes";
-    let streamed = args
+    let route = args
         .reference
-        .resolve_for(user.is_none(), (n, m), 0)
-        .is_ok_and(|r| r == ReferenceRoute::Streamed);
-    let mut plan = if streamed {
+        .resolve_for(user.is_none(), (n, m), 0, args.k)
+        .unwrap_or(ReferenceRoute::Dense);
+    let mut plan = if route == ReferenceRoute::TopK {
+        let p = crate::plan::topk(n, m, args.k, false);
+        if args.engines.contains(&Device::Cpu) {
+            p.host_f64("A for the f64 CPU engine", n, m)
+        } else {
+            p
+        }
+    } else if route == ReferenceRoute::Streamed {
         let p = gdshrink::resources::streamed_reference_plan((n, m, 0), 0, 0, hint);
         // The f64 CPU engine stores A.
         if args.engines.contains(&Device::Cpu) {
@@ -257,6 +272,15 @@ fn render(reports: &[CompareReport]) -> String {
             format!(
                 "streamed spectrum {} (TSQR over column blocks, A never stored)",
                 secs(c.svd_seconds)
+            )
+        } else if c.route == "topk" {
+            format!(
+                "top-{} spectrum {} (block Krylov, A never stored; the {} components left out \
+                 can move f_q by at most {:.2e}·||y||)",
+                c.components,
+                secs(c.svd_seconds),
+                r.n.min(r.m) - c.components,
+                c.truncation
             )
         } else {
             format!(

@@ -43,13 +43,13 @@ use super::validate::ReferenceRoute;
 use crate::error::{Error, Result};
 use crate::gd::{Engine, GdBatch, Problem, Progress, rel_error};
 use crate::spectral::{
-    Mask, StreamOptions, ThinSvd, gd_exact_masks, shrink, shrink_samples, streamed_spectrum,
-    thin_svd,
+    Mask, StreamOptions, ThinSvd, TopkOptions, gd_exact_masks, perturbation_bound, shrink,
+    shrink_samples, streamed_spectrum, tail_bounds, thin_svd, topk_of_design,
 };
 
 /// What the closed form is computed from: the thin SVD of the stored A, or
-/// the streamed spectrum's U and s (A never stored; f only, which is all
-/// the comparison uses).
+/// U and s of the streamed spectrum or of the K leading components (A never
+/// stored; f only, which is all the comparison uses).
 enum ClosedBasis {
     Dense(ThinSvd),
     Streamed { u: Mat<f64>, s: Vec<f64> },
@@ -82,8 +82,10 @@ pub struct CompareConfig {
     pub study: StudyConfig,
     /// Timed calls per measurement; the fastest counts.
     pub repeats: usize,
-    /// How the closed form's spectrum is computed (dense SVD or streamed).
+    /// How the closed form's spectrum is computed (dense SVD, streamed or top-K).
     pub reference: ReferenceRoute,
+    /// Components of the top-K route.
+    pub k: usize,
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
@@ -222,33 +224,53 @@ pub fn compare(
     cfg.check()?;
     let s = &cfg.study;
     let d = &s.features;
-    let route = cfg.reference.resolve(d, 0)?;
+    let route = cfg.reference.resolve(d, 0, cfg.k)?;
     // A user's matrix is already built: its "matrix" time is that of sharing it.
-    // The streamed route never builds A: its spectrum's time includes every η.
-    let streamed = (route == ReferenceRoute::Streamed)
-        .then(|| d.design())
-        .flatten();
-    let (a, basis, matrix_seconds, svd_seconds) = if let Some(design) = streamed {
-        let (spec, secs) = timed(|| streamed_spectrum(design, &StreamOptions::default()));
-        let spec = spec?;
-        let u = spec.u.ok_or_else(|| {
-            Error::invalid(
-                "reference",
-                "streamed for a tall design",
-                "a design with N <= M",
+    // The streamed and top-K routes never build A: their spectrum's time
+    // includes every η.
+    let design = d.design();
+    // Top-K: (bound on the left-out singular values, ‖(I − U_K U_Kᵀ)y‖).
+    let mut tail = None;
+    let (a, basis, matrix_seconds, svd_seconds) =
+        if let (ReferenceRoute::TopK, Some(design)) = (route, design) {
+            let (spec, secs) = timed(|| topk_of_design(design, &TopkOptions::new(cfg.k)));
+            let spec = spec?;
+            let e_abs = perturbation_bound(&spec);
+            let c = spec.u.transpose() * Mat::<f64>::from_fn(s.y.len(), 1, |i, _| s.y[i]);
+            let y2: f64 = s.y.iter().map(|v| v * v).sum();
+            let c2: f64 = c.col(0).iter().map(|v| v * v).sum();
+            let y_tail = (y2 - c2).max(0.0).sqrt();
+            tail = Some((
+                spec.s.last().copied().unwrap_or(0.0) + e_abs,
+                y_tail,
+                y2.sqrt(),
+            ));
+            let basis = ClosedBasis::Streamed {
+                u: spec.u,
+                s: spec.s,
+            };
+            (None, basis, 0.0, secs)
+        } else if let (ReferenceRoute::Streamed, Some(design)) = (route, design) {
+            let (spec, secs) = timed(|| streamed_spectrum(design, &StreamOptions::default()));
+            let spec = spec?;
+            let u = spec.u.ok_or_else(|| {
+                Error::invalid(
+                    "reference",
+                    "streamed for a tall design",
+                    "a design with N <= M",
+                )
+            })?;
+            (None, ClosedBasis::Streamed { u, s: spec.s }, 0.0, secs)
+        } else {
+            let (a, matrix_seconds) = timed(|| d.a());
+            let (svd, svd_seconds) = timed(|| thin_svd(Mat::as_ref(&a)));
+            (
+                Some(a),
+                ClosedBasis::Dense(svd?),
+                matrix_seconds,
+                svd_seconds,
             )
-        })?;
-        (None, ClosedBasis::Streamed { u, s: spec.s }, 0.0, secs)
-    } else {
-        let (a, matrix_seconds) = timed(|| d.a());
-        let (svd, svd_seconds) = timed(|| thin_svd(Mat::as_ref(&a)));
-        (
-            Some(a),
-            ClosedBasis::Dense(svd?),
-            matrix_seconds,
-            svd_seconds,
-        )
-    };
+        };
     let s_max = super::config::checked_s_max(basis.s().first().copied().unwrap_or(0.0), d)?;
     let alpha = s.alpha.value(s_max, d.n());
     if !(alpha.is_finite() && alpha > 0.0) || alpha * s_max * s_max >= 2.0 {
@@ -264,8 +286,18 @@ pub fn compare(
     one?;
     let (exact, all_masks_seconds) = timed(|| basis.f(&s.y, &gd_exact_masks(alpha, &s.qs)));
     let exact = exact?;
+    let truncation = tail.map_or(0.0, |(s_tail, y_tail, y_norm)| {
+        let (mu_f, _) = tail_bounds(alpha, q_last, s_tail);
+        if y_norm > 0.0 {
+            mu_f * y_tail / y_norm
+        } else {
+            0.0
+        }
+    });
     let closed = ClosedForm {
         route: route.name(),
+        components: basis.s().len(),
+        truncation,
         matrix_seconds,
         svd_seconds,
         mask_seconds,

@@ -54,11 +54,18 @@ pub struct EngineTimings {
 /// The closed form's costs, seconds.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct ClosedForm {
-    /// `dense` (A built, thin SVD) or `streamed` (streamed TSQR, A never stored).
+    /// `dense` (A built, thin SVD), `streamed` (streamed TSQR, A never
+    /// stored) or `topk` (the K leading components, A never stored).
     pub route: &'static str,
+    /// Components the closed form sums (min(N, M), or K on the top-K route).
+    pub components: usize,
+    /// Bound on ‖f_q − f_q^K‖/‖y‖ over the q list: what the components left
+    /// out on the top-K route can add to the closed form (0 on the others;
+    /// [`crate::spectral::tail_bounds`]).
+    pub truncation: f64,
     /// Building A (N×M, f64; 0 on the streamed route, whose spectrum time includes every η).
     pub matrix_seconds: f64,
-    /// Thin SVD (streamed: the whole streamed spectrum).
+    /// Thin SVD (streamed: the whole streamed spectrum; topk: the K leading triplets).
     pub svd_seconds: f64,
     /// One gd_exact mask applied (f and w for one q).
     pub mask_seconds: f64,

@@ -52,14 +52,15 @@ use crate::gd::{
 };
 use crate::model::Design;
 use crate::precision::{
-    Arithmetic, ErrorModel, GdRun, ModelInputs, NORM_RTOL, RefStates, Rounding, SAFETY,
+    Arithmetic, ErrorModel, GdRun, ModelInputs, NORM_RTOL, RefStates, Rounding, SAFETY, Truncation,
     f32_rounding, gram_effect,
 };
 use crate::spectral::{
-    StreamOptions, ThinSvd, largest_singular_value_to, streamed_spectrum, thin_svd,
+    StreamOptions, ThinSvd, TopkInfo, TopkOptions, largest_singular_value_to, perturbation_bound,
+    streamed_spectrum, tail_bounds, thin_svd, topk_of_design,
 };
 use reference::{Basis, Reference, svd_backward_error};
-pub use streamed::BLOCK as STREAM_BLOCK;
+pub use streamed::{BLOCK as STREAM_BLOCK, block_width as stream_block_width};
 
 /// Floating-point work (4·N·M per iteration) the f64 sanity line may spend by
 /// default; checkpoints beyond it are not re-run on the CPU.
@@ -98,7 +99,22 @@ pub enum ReferenceRoute {
     /// A never stored: streamed TSQR for s and U, then passes over column
     /// blocks (a network design with N ≤ M; see the `streamed` module docs).
     Streamed,
+    /// A never stored: the K leading triplets by block Krylov
+    /// ([`crate::spectral::topk_of_design`]), the prediction restricted to
+    /// them, and a proven bound on what the other components add
+    /// ([`crate::spectral::tail_bounds`]) in every tolerance (a network design).
+    #[serde(rename = "topk")]
+    TopK,
 }
+
+/// Components the top-K route takes unless told otherwise.
+pub const TOPK_K: usize = 128;
+
+/// Bytes of the dense reference above which [`ReferenceRoute::Auto`] takes
+/// the top-K route for a design the top-K method suits
+/// ([`crate::spectral::prefers_topk`]): 4 GiB (N = M = 10 000 needs 5.6 GB
+/// and a full SVD of cost ≈ 10·r³).
+pub const AUTO_TOPK_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
 
 /// Bytes of the dense reference above which [`ReferenceRoute::Auto`] streams: 1 GiB.
 pub const AUTO_STREAM_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
@@ -120,24 +136,38 @@ impl ReferenceRoute {
             ReferenceRoute::Auto => "auto",
             ReferenceRoute::Dense => "dense",
             ReferenceRoute::Streamed => "streamed",
+            ReferenceRoute::TopK => "topk",
         }
     }
 
-    /// Auto resolved for `features` with `eval_points` evaluation points;
-    /// streamed refused where it does not apply.
+    /// Auto resolved for `features` with `eval_points` evaluation points and
+    /// `k` components on the top-K route; routes refused where they do not apply.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `Streamed` with a user's matrix or a tall design.
-    pub fn resolve(self, features: &Features, eval_points: usize) -> Result<ReferenceRoute> {
+    /// [`Error::InvalidParameter`] for `Streamed` with a user's matrix or a
+    /// tall design, for `TopK` with a user's matrix or K outside 1..=min(N, M).
+    pub fn resolve(
+        self,
+        features: &Features,
+        eval_points: usize,
+        k: usize,
+    ) -> Result<ReferenceRoute> {
         self.resolve_for(
             features.design().is_some(),
             (features.n(), features.m()),
             eval_points,
+            k,
         )
     }
 
     /// As [`ReferenceRoute::resolve`] from the shape alone: `design` is
     /// false for a user's matrix.
+    ///
+    /// Auto takes the top-K route for a design whose dense reference needs
+    /// more than [`AUTO_TOPK_BYTES`] and that the top-K method suits
+    /// ([`crate::spectral::prefers_topk`]), else the streamed route for a
+    /// wide design whose dense reference needs more than
+    /// [`AUTO_STREAM_BYTES`], else the dense one.
     ///
     /// # Errors
     /// As [`ReferenceRoute::resolve`].
@@ -146,16 +176,30 @@ impl ReferenceRoute {
         design: bool,
         (n, m): (usize, usize),
         eval_points: usize,
+        k: usize,
     ) -> Result<ReferenceRoute> {
         let wide_design = design && n <= m;
+        let bytes = dense_reference_bytes(n, m, eval_points);
         match self {
             ReferenceRoute::Auto => Ok(
-                if wide_design && dense_reference_bytes(n, m, eval_points) > AUTO_STREAM_BYTES {
+                if design && bytes > AUTO_TOPK_BYTES && crate::spectral::prefers_topk(n, m, k) {
+                    ReferenceRoute::TopK
+                } else if wide_design && bytes > AUTO_STREAM_BYTES {
                     ReferenceRoute::Streamed
                 } else {
                     ReferenceRoute::Dense
                 },
             ),
+            ReferenceRoute::TopK if !design => Err(Error::invalid(
+                "reference",
+                "topk for a user's matrix",
+                "a network design (a user's matrix is stored already); use the dense reference",
+            )),
+            ReferenceRoute::TopK if k == 0 || k > n.min(m) => Err(Error::invalid(
+                "k",
+                k,
+                format!("a number of components from 1 to min(N, M) = {}", n.min(m)),
+            )),
             ReferenceRoute::Streamed if !wide_design => Err(Error::invalid(
                 "reference",
                 format!(
@@ -181,7 +225,12 @@ impl std::str::FromStr for ReferenceRoute {
             "auto" => Ok(ReferenceRoute::Auto),
             "dense" => Ok(ReferenceRoute::Dense),
             "streamed" | "stream" => Ok(ReferenceRoute::Streamed),
-            _ => Err(Error::invalid("reference", s, "auto, dense or streamed")),
+            "topk" | "top-k" => Ok(ReferenceRoute::TopK),
+            _ => Err(Error::invalid(
+                "reference",
+                s,
+                "auto, dense, streamed or topk",
+            )),
         }
     }
 }
@@ -204,6 +253,8 @@ pub struct ValidateConfig {
     pub safety: f64,
     /// How the f64 prediction is computed.
     pub reference: ReferenceRoute,
+    /// Components of the top-K route.
+    pub k: usize,
 }
 
 impl ValidateConfig {
@@ -222,6 +273,7 @@ impl ValidateConfig {
             study,
             safety: SAFETY,
             reference: ReferenceRoute::Auto,
+            k: TOPK_K,
         }
     }
 
@@ -269,12 +321,22 @@ enum Operand<'c> {
         a_eval: Mat<f64>,
         svd: ThinSvd,
     },
-    /// A never stored: the streamed basis (U, s) and the norms of one pass.
+    /// A never stored: the streamed basis (U, s) or the K leading
+    /// components (with `tail`), and the norms of one pass.
     Streamed {
         design: &'c Design,
         basis: Basis,
         norms: streamed::Norms,
+        tail: Option<Tail>,
     },
+}
+
+/// What the top-K route leaves out: components whose singular values are at
+/// most `s` and that carry a share of y of norm `y`.
+#[derive(Clone, Copy, Debug)]
+struct Tail {
+    s: f64,
+    y: f64,
 }
 
 /// What every check of one configuration starts from: the operator (dense
@@ -285,6 +347,8 @@ struct Setup<'c> {
     s_max: f64,
     alpha: f64,
     inputs: ModelInputs,
+    /// The top-K route's spectrum summary.
+    topk: Option<TopkInfo>,
 }
 
 impl<'c> Setup<'c> {
@@ -292,9 +356,10 @@ impl<'c> Setup<'c> {
     /// needs the kernels' matrices.
     fn new(cfg: &'c ValidateConfig, twin: bool) -> Result<Self> {
         let d = &cfg.study.features;
-        let route = cfg.reference.resolve(d, cfg.eval_points.len())?;
+        let route = cfg.reference.resolve(d, cfg.eval_points.len(), cfg.k)?;
         match (route, d.design()) {
             (ReferenceRoute::Streamed, Some(design)) => Self::streamed(cfg, design, twin),
+            (ReferenceRoute::TopK, Some(design)) => Self::topk(cfg, design, twin),
             _ => Self::dense(cfg),
         }
     }
@@ -320,6 +385,7 @@ impl<'c> Setup<'c> {
             s_max,
             alpha,
             inputs,
+            topk: None,
         })
     }
 
@@ -356,10 +422,64 @@ impl<'c> Setup<'c> {
                     v: None,
                 },
                 norms,
+                tail: None,
             },
             s_max,
             alpha,
             inputs,
+            topk: None,
+        })
+    }
+
+    /// The top-K route: the K leading triplets, exact for A + E with ‖E‖₂
+    /// bounded by their residuals ([`crate::spectral::perturbation_bound`]);
+    /// ‖E‖ enters the model as the SVD's backward error, and every singular
+    /// value left out is at most ŝ_K + ‖E‖ (Weyl, taking the computed
+    /// triplets as the K largest, which block Krylov finds from a random start).
+    fn topk(cfg: &'c ValidateConfig, design: &'c Design, twin: bool) -> Result<Self> {
+        let spec = topk_of_design(design, &TopkOptions::new(cfg.k))?;
+        let e_abs = perturbation_bound(&spec);
+        let (s_max, alpha) = cfg
+            .study
+            .resolve_s_max(spec.s.first().copied().unwrap_or(0.0))?;
+        let norms = streamed::norms(design, &cfg.eval_points, twin);
+        let (_, y_tail) = reference::coordinates(&spec.u, &cfg.study.y);
+        let l = design.n().max(design.m());
+        let e_rel = if norms.a_fro > 0.0 {
+            e_abs / norms.a_fro
+        } else {
+            0.0
+        };
+        let inputs = ModelInputs {
+            n: design.n(),
+            m: design.m(),
+            alpha,
+            s_max,
+            a_fro: norms.a_fro,
+            a_eval_two: norms.a_eval_fro,
+            svd_backward_error: streamed::backward_error(l).max(e_rel),
+        };
+        let tail = Tail {
+            s: spec.s.last().copied().unwrap_or(0.0) + e_abs,
+            y: y_tail,
+        };
+        let topk = TopkInfo::from(&spec);
+        Ok(Setup {
+            cfg,
+            operand: Operand::Streamed {
+                design,
+                basis: Basis {
+                    u: spec.u,
+                    s: spec.s,
+                    v: Some(spec.v),
+                },
+                norms,
+                tail: Some(tail),
+            },
+            s_max,
+            alpha,
+            inputs,
+            topk: Some(topk),
         })
     }
 
@@ -371,7 +491,8 @@ impl<'c> Setup<'c> {
     fn route(&self) -> ReferenceRoute {
         match self.operand {
             Operand::Dense { .. } => ReferenceRoute::Dense,
-            Operand::Streamed { .. } => ReferenceRoute::Streamed,
+            Operand::Streamed { tail: None, .. } => ReferenceRoute::Streamed,
+            Operand::Streamed { tail: Some(_), .. } => ReferenceRoute::TopK,
         }
     }
 
@@ -450,6 +571,7 @@ impl<'c> Setup<'c> {
             software: engine.software,
             eval_points: self.cfg.eval_points.len(),
             reference: self.route(),
+            topk: self.topk.clone(),
             model,
             cpu_model: None,
             cpu_checked_to: None,
@@ -519,8 +641,23 @@ impl<'c> Setup<'c> {
                 }
                 Ok(refs)
             }
-            Operand::Streamed { design, basis, .. } => {
+            Operand::Streamed {
+                design,
+                basis,
+                tail,
+                ..
+            } => {
                 let mut refs = streamed::reference(cfg, design, self.alpha, basis)?;
+                if let Some(t) = tail {
+                    for rn in &mut refs.norms {
+                        let (mu_f, mu_w) = tail_bounds(self.alpha, rn.q, t.s);
+                        rn.truncation = Truncation {
+                            f: mu_f * t.y,
+                            f_eval: self.inputs.a_eval_two * mu_w * t.y,
+                            w: mu_w * t.y,
+                        };
+                    }
+                }
                 if gram {
                     let effect = streamed::gram_effect(cfg, design, self.alpha, &refs)?;
                     set_gram(&mut refs, effect);

@@ -6,7 +6,9 @@ use faer::Mat;
 
 use super::ValidateConfig;
 use crate::error::Result;
-use crate::precision::{RefNorms, abs_product_norm, residual_norm_sums, residual_sum_norm};
+use crate::precision::{
+    RefNorms, Truncation, abs_product_norm, residual_norm_sums, residual_sum_norm,
+};
 use crate::spectral::{Shrunk, ThinSvd, f_at, gd_exact_masks, gd_flow_masks, norm, shrink};
 
 /// The singular basis the prediction is expressed in.
@@ -73,6 +75,7 @@ impl Reference {
                 s_sum_norm: residual_sum_norm(&svd.s, &c, y_perp, alpha, q),
                 p_sum,
                 gram: None,
+                truncation: Truncation::default(),
             })
             .collect();
         let loss = exact.iter().map(|s| s.loss).collect();

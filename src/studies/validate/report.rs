@@ -189,8 +189,10 @@ pub struct ValidateReport {
     pub software: bool,
     /// Number of evaluation points.
     pub eval_points: usize,
-    /// How the f64 prediction was computed (dense or streamed).
+    /// How the f64 prediction was computed (dense, streamed or topk).
     pub reference: super::ReferenceRoute,
+    /// The top-K route's spectrum (K, steps, passes, largest residual).
+    pub topk: Option<crate::spectral::TopkInfo>,
     /// The error model of the engine under test.
     pub model: ErrorModel,
     /// The error model of the f64 sanity line (when run).

@@ -31,12 +31,22 @@ use crate::error::Result;
 use crate::model::Design;
 use crate::precision::gram::{RoundedDual, column_distance};
 use crate::precision::{
-    GramTerms, RefNorms, Rounding, residual_norm_sums, residual_sum_norm, twin,
+    GramTerms, RefNorms, Rounding, Truncation, residual_norm_sums, residual_sum_norm, twin,
 };
 use crate::spectral::{Mask, gd_exact_masks, gd_flow_masks, norm};
 
-/// Columns of A per block of a pass.
+/// Columns of A per block of a pass, at most.
 pub const BLOCK: usize = 2048;
+
+/// Entries of a block of A and A_e together (f64: 32 MiB): tall designs
+/// (the top-K route's N = M ≥ 20 000) take narrower blocks.
+const BLOCK_ENTRIES: usize = 1 << 22;
+
+/// Columns per block when A and A_e together have `rows` rows.
+#[must_use]
+pub fn block_width(rows: usize) -> usize {
+    (BLOCK_ENTRIES / rows.max(1)).clamp(16, BLOCK)
+}
 
 /// The normwise backward error taken for the streamed factorisation A = U S Vᵀ:
 /// √L·ε with L = max(N, M), the probabilistic size of Householder QR's
@@ -48,21 +58,23 @@ pub fn backward_error(l: usize) -> f64 {
     (l as f64).sqrt() * f64::EPSILON
 }
 
-/// Runs `step` over the column blocks of an M-column matrix, each thread on
-/// a contiguous range of blocks with its own state; the states in order.
+/// Runs `step` over the column blocks of an M-column matrix with `rows`
+/// rows in all (A and A_e), each thread on a contiguous range of blocks with
+/// its own state; the states in order.
 fn fold_blocks<S: Send>(
-    m: usize,
+    (rows, m): (usize, usize),
     init: impl Fn() -> S + Sync,
     step: impl Fn(&mut S, Range<usize>) + Sync,
 ) -> Vec<S> {
-    let blocks = m.div_ceil(BLOCK);
+    let width = block_width(rows);
+    let blocks = m.div_ceil(width);
     let t = rayon::current_num_threads().clamp(1, blocks.max(1));
     (0..t)
         .into_par_iter()
         .map(|i| {
             let mut s = init();
             for k in (i * blocks / t)..((i + 1) * blocks / t) {
-                step(&mut s, (k * BLOCK)..((k + 1) * BLOCK).min(m));
+                step(&mut s, (k * width)..((k + 1) * width).min(m));
             }
             s
         })
@@ -83,25 +95,27 @@ fn diff_fro2(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
 pub(crate) struct Norms {
     /// ‖A_e‖_F (stands for ‖A_e‖₂, which it bounds).
     pub(crate) a_eval_fro: f64,
+    /// ‖A‖_F.
+    pub(crate) a_fro: f64,
     /// ‖Ã − A‖ at the samples and on the grid, when the kernels' twin was asked.
     pub(crate) rounding: Option<(Rounding, Rounding)>,
 }
 
-/// One pass: ‖A_e‖_F and, with `twin`, how far the f32 kernels' matrices are
-/// from A and A_e (Frobenius norms for both of [`Rounding`]'s terms).
+/// One pass: ‖A_e‖_F, ‖A‖_F and, with `twin`, how far the f32 kernels'
+/// matrices are from A and A_e (Frobenius norms for both of [`Rounding`]'s terms).
 pub(crate) fn norms(design: &Design, eval: &[f64], twin_too: bool) -> Norms {
     let x = design.x();
     let parts = fold_blocks(
-        design.m(),
+        (design.n() + eval.len(), design.m()),
         // ‖A_e‖², ‖A‖², ‖Ã − A‖², ‖Ã_e − A_e‖².
         || [0.0f64; 4],
         |acc, cols| {
             let sub = design.columns(cols);
             let ae = sub.matrix_at(eval);
             acc[0] += fro2(ae.as_ref());
+            let a = sub.matrix_at(x);
+            acc[1] += fro2(a.as_ref());
             if twin_too {
-                let a = sub.matrix_at(x);
-                acc[1] += fro2(a.as_ref());
                 acc[2] += diff_fro2(&twin::design_matrix(&sub, x), &a);
                 acc[3] += diff_fro2(&twin::design_matrix(&sub, eval), &ae);
             }
@@ -119,6 +133,7 @@ pub(crate) fn norms(design: &Design, eval: &[f64], twin_too: bool) -> Norms {
     };
     Norms {
         a_eval_fro: t[0].sqrt(),
+        a_fro: t[1].sqrt(),
         rounding: twin_too.then(|| (rounding(t[2], t[1]), rounding(t[3], t[0]))),
     }
 }
@@ -148,7 +163,7 @@ fn solutions(design: &Design, eval: &[f64], z: MatRef<'_, f64>, abs_cols: usize)
     let (n, m, p, k) = (design.n(), design.m(), eval.len(), z.ncols());
     let x = design.x();
     let parts = fold_blocks(
-        m,
+        (n + p, m),
         || SolutionAcc {
             w: Vec::new(),
             fe: Mat::zeros(p, k),
@@ -284,6 +299,7 @@ pub(crate) fn reference(
             s_sum_norm: residual_sum_norm(&basis.s, &c, y_perp, alpha, qs[qi]),
             p_sum: p_sums[qi],
             gram: None,
+            truncation: Truncation::default(),
         })
         .collect();
     let loss = f[..nq]
@@ -329,7 +345,7 @@ pub(crate) fn gram_effect(
     let (n, m, p, nq) = (design.n(), design.m(), eval.len(), qs.len());
     let x = design.x();
     let grams = fold_blocks(
-        m,
+        (n, m),
         || Mat::<f64>::zeros(n, n),
         |g, cols| {
             let at = twin::design_matrix(&design.columns(cols), x);
@@ -352,7 +368,7 @@ pub(crate) fn gram_effect(
     let gx = dual.abs_gram_x();
     let abs_c = Mat::<f64>::from_fn(n, nq, |i, qi| dual.x[(i, qi)].abs());
     let parts = fold_blocks(
-        m,
+        (n + p, m),
         || GramAcc {
             fe: Mat::zeros(p, nq),
             w2: vec![0.0; nq],
@@ -499,6 +515,97 @@ mod tests {
         }
     }
 
+    /// The top-K route against the dense one on square designs (N = M = 300,
+    /// random target): at every checkpoint the restricted prediction is
+    /// within its truncation bound of the full one in f, f_eval and w, plus a
+    /// slack for the two f64 computations (see `TOPK_SLACK`); the bound is not
+    /// vacuous (the f bound at q = 1 is below 1e-3·‖y‖ where the tail holds
+    /// little); with K = min(N, M) nothing is left out.
+    #[test]
+    fn topk_reference_is_within_its_truncation_bound() {
+        use rand::{Rng, SeedableRng};
+        // The top-K triplets have residuals ≤ 1e-10·s_0 (TOPK_TOL); w = Aᵀz
+        // carries them times m_k/s_k² ≤ q·α, i.e. ≤ q·1e-10·‖c‖₁/s_0, which
+        // relative to ‖w‖ ≥ ‖f‖/s_0 is ≤ 1e3·1e-10·√K·‖y‖/‖f‖ ≲ 1e-5 here; f
+        // and f_eval inherit 1e-10 relative. A 1e-5 relative slack covers both.
+        const TOPK_SLACK: f64 = 1e-5;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        // σ = 8 for the Gaussian: a bump 1/8 wide has a fast-decaying
+        // spectrum (at σ = 60 the first ~100 values are nearly flat and no
+        // small K holds the signal).
+        for (act, sigma, k) in [
+            (Activation::Tanh, 60.0, 40),
+            (Activation::Relu, 60.0, 24),
+            (Activation::Gaussian, 8.0, 30),
+            (Activation::Tanh, 60.0, 300),
+        ] {
+            let n = 300;
+            let design = Design::spec(act).sigma(sigma).n(n).m(n).build().unwrap();
+            let y: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let y_norm = y.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let study = StudyConfig::new(design, y, LearningRate::AUTO, vec![1, 10, 100, 1000]);
+            let mut cfg = ValidateConfig::new(study);
+            cfg.reference = ReferenceRoute::Dense;
+            let dense = Setup::new(&cfg, true).unwrap();
+            let mut tcfg = cfg.clone();
+            tcfg.reference = ReferenceRoute::TopK;
+            tcfg.k = k;
+            let topk = Setup::new(&tcfg, true).unwrap();
+            assert_eq!(topk.route(), ReferenceRoute::TopK);
+            assert!(
+                topk.topk.as_ref().unwrap().converged,
+                "{act:?}: {:?}",
+                topk.topk
+            );
+            assert!(
+                (dense.s_max - topk.s_max).abs() <= 1e-12 * dense.s_max,
+                "{act:?}: {} vs {} ({:?})",
+                dense.s_max,
+                topk.s_max,
+                topk.topk
+            );
+            let (ri, ti) = (dense.inputs, topk.inputs);
+            assert!((ri.a_fro - ti.a_fro).abs() <= 1e-12 * ri.a_fro);
+            assert!(ti.a_eval_two >= ri.a_eval_two * (1.0 - 1e-12));
+            let d = dense.reference(Operator::DesignF32).unwrap();
+            let t = topk.reference(Operator::DesignF32).unwrap();
+            let dist = |a: &[f64], b: &[f64]| -> f64 {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| (x - y) * (x - y))
+                    .sum::<f64>()
+                    .sqrt()
+            };
+            for qi in 0..4 {
+                let tr = t.norms[qi].truncation;
+                let dn = &d.norms[qi];
+                for (got, bound, scale, what) in [
+                    (dist(&t.f[qi], &d.f[qi]), tr.f, dn.f_norm, "f"),
+                    (
+                        dist(&t.f_eval[qi], &d.f_eval[qi]),
+                        tr.f_eval,
+                        dn.f_eval_norm,
+                        "f_eval",
+                    ),
+                    (dist(&t.w[qi], &d.w[qi]), tr.w, dn.w_norm, "w"),
+                ] {
+                    assert!(
+                        got <= bound + TOPK_SLACK * scale,
+                        "{act:?} K = {k} q#{qi} {what}: {got:e} > {bound:e} + slack"
+                    );
+                }
+                if k == n {
+                    assert!(tr.f <= 1e-12 * y_norm && tr.w <= 1e-12 * y_norm, "{tr:?}");
+                }
+            }
+            assert!(
+                t.norms[0].truncation.f < 1e-3 * y_norm,
+                "{act:?}: {:?}",
+                t.norms[0]
+            );
+        }
+    }
+
     #[test]
     fn routes_resolve_and_refuse() {
         use crate::studies::Features;
@@ -509,7 +616,7 @@ mod tests {
             .unwrap();
         let f: Features = wide.into();
         assert_eq!(
-            ReferenceRoute::Auto.resolve(&f, 511).unwrap(),
+            ReferenceRoute::Auto.resolve(&f, 511, 128).unwrap(),
             ReferenceRoute::Streamed
         );
         let small: Features = Design::spec(Activation::Tanh)
@@ -519,7 +626,7 @@ mod tests {
             .unwrap()
             .into();
         assert_eq!(
-            ReferenceRoute::Auto.resolve(&small, 511).unwrap(),
+            ReferenceRoute::Auto.resolve(&small, 511, 128).unwrap(),
             ReferenceRoute::Dense
         );
         let tall: Features = Design::spec(Activation::Tanh)
@@ -529,15 +636,49 @@ mod tests {
             .unwrap()
             .into();
         let e = ReferenceRoute::Streamed
-            .resolve(&tall, 10)
+            .resolve(&tall, 10, 128)
             .unwrap_err()
             .to_string();
         assert!(e.contains("N <= M"), "{e}");
         let mat = Features::matrix(faer::Mat::identity(4, 8), "eye").unwrap();
-        assert!(ReferenceRoute::Streamed.resolve(&mat, 0).is_err());
+        assert!(ReferenceRoute::Streamed.resolve(&mat, 0, 128).is_err());
         assert_eq!(
-            ReferenceRoute::Auto.resolve(&mat, 0).unwrap(),
+            ReferenceRoute::Auto.resolve(&mat, 0, 128).unwrap(),
             ReferenceRoute::Dense
+        );
+        // Top-K: auto for a large square design, never for a user's matrix,
+        // K within 1..=min(N, M), naming the flag.
+        let square = |n: usize| -> Features {
+            Design::spec(Activation::Tanh)
+                .n(n)
+                .m(n)
+                .build()
+                .unwrap()
+                .into()
+        };
+        let big = square(20_000);
+        assert_eq!(
+            ReferenceRoute::Auto.resolve(&big, 39_999, 128).unwrap(),
+            ReferenceRoute::TopK
+        );
+        // 5000² needs 1.4 GB: streamed, not top-K (below 4 GiB).
+        assert_eq!(
+            ReferenceRoute::Auto
+                .resolve(&square(5000), 9999, 128)
+                .unwrap(),
+            ReferenceRoute::Streamed
+        );
+        assert!(ReferenceRoute::TopK.resolve(&mat, 0, 2).is_err());
+        for k in [0, 20_001] {
+            let e = ReferenceRoute::TopK
+                .resolve(&big, 10, k)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains('k') && e.contains("20000"), "{e}");
+        }
+        assert_eq!(
+            "topk".parse::<ReferenceRoute>().unwrap(),
+            ReferenceRoute::TopK
         );
     }
 }

@@ -277,7 +277,7 @@ fn streamed_reference_refusals_name_the_flag() {
         .unwrap();
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
-        e.contains("--reference") && e.contains("auto, dense or streamed"),
+        e.contains("--reference") && e.contains("auto, dense, streamed or topk"),
         "{e}"
     );
 }
@@ -314,4 +314,113 @@ fn compare_streamed_reference() {
         let e = row["rel_err"].as_f64().unwrap();
         assert!(e < 1e-10, "{row}");
     }
+}
+
+/// validate on the top-K route with the GPU engine (lavapipe), tanh at
+/// N = M = 400: with K = min(N, M) nothing is left out, so its errors equal
+/// the dense route's (two f64 predictions of the same run that agree to
+/// ≈ 1e-12; checked to 1e-6 relative of each error); with K = 48 it passes,
+/// the report names the route and K, and every tolerance carries a positive
+/// truncation term that is part of its total.
+#[test]
+fn validate_topk_reference_on_the_gpu() {
+    let run = |route: &str, k: &str| -> Value {
+        let out = gdshrink()
+            .args([
+                "validate", "--device", "gpu", "-a", "tanh", "--n", "400", "--m", "400",
+            ])
+            .args([
+                "--q",
+                "1,10,100,1000",
+                "--json",
+                "--reference",
+                route,
+                "--k",
+                k,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{route} {k}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (full, dense, top) = (run("topk", "400"), run("dense", "400"), run("topk", "48"));
+    for v in [&full, &dense, &top] {
+        assert_eq!(v["passed"], true, "{}", v["failures"]);
+    }
+    assert_eq!(top["reference"], "topk");
+    assert_eq!(top["topk"]["k"], 48);
+    let cps = |v: &Value| v["checkpoints"].as_array().unwrap().clone();
+    for (a, b) in cps(&full).iter().zip(cps(&dense)) {
+        for space in ["f", "w"] {
+            let (x, y) = (
+                a["engine"][space]["err"].as_f64().unwrap(),
+                b["engine"][space]["err"].as_f64().unwrap(),
+            );
+            assert!((x - y).abs() <= 1e-6 * y, "{space}: {x:e} vs {y:e}");
+        }
+    }
+    for cp in cps(&top) {
+        for space in ["f", "f_eval", "w"] {
+            let tol = &cp["engine"][space]["tol"];
+            let t = tol["truncation"].as_f64().unwrap();
+            assert!(t > 0.0 && t <= tol["abs"].as_f64().unwrap(), "{cp}");
+        }
+    }
+}
+
+/// compare on the top-K route: with K = min(N, M) the closed form is the
+/// full one (the f64 engine's GD equals it to rounding, 1e-9); with K = 40
+/// the report gives the route, K and a positive truncation bound (that the
+/// bound holds is the library's test against the dense route); a --k beyond
+/// min(N, M) is refused naming the flag.
+#[test]
+fn compare_topk_reference() {
+    let run = |k: &str| -> Value {
+        let out = gdshrink()
+            .args([
+                "compare",
+                "--engines",
+                "cpu",
+                "-a",
+                "tanh",
+                "--n",
+                "300",
+                "--m",
+                "300",
+            ])
+            .args(["--q", "1,10,100", "--reference", "topk", "--k", k, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let full = run("300");
+    assert_eq!(full[0]["closed"]["route"], "topk");
+    for row in full[0]["engines"][0]["rows"].as_array().unwrap() {
+        assert!(row["rel_err"].as_f64().unwrap() < 1e-9, "{row}");
+    }
+    let top = run("40");
+    let c = &top[0]["closed"];
+    assert_eq!(c["components"], 40);
+    let t = c["truncation"].as_f64().unwrap();
+    assert!(t > 0.0 && t < 1.0, "{c}");
+    let out = gdshrink()
+        .args(["validate", "--device", "cpu", "--n", "64", "--m", "64"])
+        .args(["--reference", "topk", "--k", "65"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("--k = 65") && e.contains("min(N, M) = 64"),
+        "{e}"
+    );
 }

@@ -234,3 +234,89 @@ fn bad_k_and_options_are_errors() {
         .to_string();
     assert!(e.contains("(3, 4)"), "{e}");
 }
+
+/// The perturbation behind `perturbation_bound`: E = −RV̂ᵀ − ÛQᵀ(I − V̂V̂ᵀ),
+/// formed explicitly from a stored A, makes the computed triplets exact for
+/// A + E (to the rounding of the products, ≈ √L·ε·s_0; checked to 1e-12·s_0)
+/// and its norm is within the bound (Frobenius norm ≥ 2-norm, so the bound
+/// is checked on the larger one, with the same rounding slack).
+#[test]
+fn the_perturbation_bound_makes_the_triplets_exact() {
+    for (act, n, m, k) in [
+        (Activation::Tanh, 300, 260, 12),
+        (Activation::Relu, 200, 320, 20),
+        (Activation::Gaussian, 240, 240, 8),
+    ] {
+        let d = design(act, m as f64 / 4.0, n, m);
+        let a = d.matrix();
+        let t = topk_of_matrix(a.as_ref(), &TopkOptions::new(k)).unwrap();
+        let (u, v) = (&t.u, &t.v);
+        let s = Mat::<f64>::from_fn(k, k, |i, j| if i == j { t.s[i] } else { 0.0 });
+        let r = &a * v - u * &s;
+        let q = a.transpose() * u - v * &s;
+        let proj = Mat::<f64>::identity(m, m) - v * v.transpose();
+        let e = -(&r * v.transpose()) - u * (q.transpose() * &proj);
+        let ae = &a + &e;
+        let s0 = t.s[0];
+        let right = (&ae * v - u * &s).norm_l2();
+        let left = (ae.transpose() * u - v * &s).norm_l2();
+        assert!(
+            right <= 1e-12 * s0 && left <= 1e-12 * s0,
+            "{act:?}: {right:e} {left:e}"
+        );
+        let bound = spectral::perturbation_bound(&t);
+        assert!(
+            e.norm_l2() <= bound + 1e-12 * s0,
+            "{act:?}: ||E||_F = {:e} > {bound:e}",
+            e.norm_l2()
+        );
+    }
+}
+
+/// `tail_bounds` against the suprema it claims, found by brute force over
+/// 20 001 points of (0, s_tail] (the sup of m over the grid may miss the true
+/// one by its grid step, so the bound must be ≥ it; for x_t ≤ 1 μ_f is the
+/// value at s_tail, so it equals the grid's last point to 1e-12), in both
+/// regimes (α·s_tail² ≤ 1 and in (1, 2)), with q = 0, 1, 7, 1000, 10⁶; and the
+/// gradient-flow mask stays within the same bounds.
+#[test]
+fn tail_bounds_cover_the_mask_over_the_tail() {
+    for &(alpha, s_tail) in &[
+        (1.0, 0.3),
+        (1.0, 1.0),
+        (0.5, 1.9),
+        (2.0e-6, 400.0),
+        (1.0, 1.3),
+    ] {
+        for q in [0u64, 1, 7, 1000, 1_000_000] {
+            let (mu_f, mu_w) = spectral::tail_bounds(alpha, q, s_tail);
+            let (mut sup_f, mut sup_w, mut sup_flow_f, mut sup_flow_w) =
+                (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+            let mut last = 0.0;
+            for i in 1..=20_000 {
+                let s = s_tail * f64::from(i) / 20_000.0;
+                let x = alpha * s * s;
+                let m = 1.0 - (1.0 - x).powf(q as f64);
+                let flow = -(-x * q as f64).exp_m1();
+                sup_f = sup_f.max(m.abs());
+                sup_w = sup_w.max(m.abs() / s);
+                sup_flow_f = sup_flow_f.max(flow);
+                sup_flow_w = sup_flow_w.max(flow / s);
+                last = m;
+            }
+            let tag = format!("alpha {alpha} s_tail {s_tail} q {q}");
+            assert!(mu_f >= sup_f * (1.0 - 1e-12), "{tag}: {mu_f} < {sup_f}");
+            assert!(mu_w >= sup_w * (1.0 - 1e-12), "{tag}: {mu_w} < {sup_w}");
+            assert!(
+                mu_f >= sup_flow_f * (1.0 - 1e-12) && mu_w >= sup_flow_w * (1.0 - 1e-12),
+                "{tag}"
+            );
+            if alpha * s_tail * s_tail <= 1.0 {
+                assert!(
+                    (mu_f - last).abs() <= 1e-12,
+                    "{tag}: {mu_f} vs m(s_tail) = {last}"
+                );
+            }
+        }
+    }
+}

@@ -126,11 +126,19 @@ pub struct ValidateArgs {
     pub design: Option<PathBuf>,
     /// How the f64 prediction is computed: `dense` (A stored, one thin SVD),
     /// `streamed` (A never stored: streamed TSQR, then passes over column
-    /// blocks; a network with N <= M) or `auto` (streamed when the dense
-    /// reference would need more than 1 GiB). The streamed route runs no f64
-    /// CPU sanity line unless --cpu-check asks (the CPU engine stores A).
-    #[arg(long, value_parser = parse_lib::<ReferenceRoute>, default_value = "auto", value_name = "auto|dense|streamed")]
+    /// blocks; a network with N <= M), `topk` (A never stored: the --k
+    /// leading components by block Krylov, the prediction restricted to them
+    /// and a proven bound on the rest added to every tolerance; a network) or
+    /// `auto` (topk when the dense reference would need more than 4 GiB and
+    /// the top-K method suits the shape, else streamed when it would need
+    /// more than 1 GiB and N <= M, else dense). The streamed and topk routes
+    /// run no f64 CPU sanity line unless --cpu-check asks (the CPU engine
+    /// stores A).
+    #[arg(long, value_parser = parse_lib::<ReferenceRoute>, default_value = "auto", value_name = "auto|dense|streamed|topk")]
     pub reference: ReferenceRoute,
+    /// Components of the top-K route (--reference topk, or auto's choice).
+    #[arg(long, value_name = "K", default_value_t = gdshrink::studies::validate::TOPK_K, value_parser = crate::args::parse_positive)]
+    pub k: usize,
 }
 
 /// Runs the command.
@@ -174,10 +182,11 @@ fn config_for(
         cfg.eval_points = gdshrink::model::grid::linspace(k);
     }
     cfg.reference = args.reference;
+    cfg.k = args.k;
     let streamed = args
         .reference
-        .resolve_for(is_design, (n, m), cfg.eval_points.len())?
-        == ReferenceRoute::Streamed;
+        .resolve_for(is_design, (n, m), cfg.eval_points.len(), args.k)?
+        != ReferenceRoute::Dense;
     cfg.cpu_check_q_max = match args.cpu_check {
         None if streamed => None,
         None => Some(default_cpu_check_q_max(n, m)),
@@ -270,17 +279,21 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<Option<DeviceN
             args.eval_points.unwrap_or(2 * n - 1)
         };
         let q_max = args.train.q.values().last().copied().unwrap_or(0);
+        crate::args::check_topk_k(args.reference, args.k, (n, m))?;
         let route = args
             .reference
-            .resolve_for(args.design.is_none(), (n, m), p)
+            .resolve_for(args.design.is_none(), (n, m), p, args.k)
             .map_err(|e| anyhow::anyhow!("--reference {}: {e}", args.reference.name()))?;
-        let plan = if route == ReferenceRoute::Streamed {
-            let mut streamed = gdshrink::resources::streamed_reference_plan(
-                (n, m, p),
-                2 * args.train.q.values().len(),
-                STREAM_BLOCK,
-                "use a smaller --n or --m, or fewer --eval-points (default 2N - 1)",
-            );
+        let plan = if route == ReferenceRoute::Dense {
+            plan.host_f64("A on the evaluation grid", p, m)
+        } else {
+            let hint = "use a smaller --n or --m, or fewer --eval-points (default 2N - 1)";
+            let cols = 2 * args.train.q.values().len();
+            let mut streamed = if route == ReferenceRoute::TopK {
+                gdshrink::resources::topk_reference_plan((n, m, p), cols, args.k, hint)
+            } else {
+                gdshrink::resources::streamed_reference_plan((n, m, p), cols, STREAM_BLOCK, hint)
+            };
             // The f64 CPU engine (and its sanity line) store A and A_e.
             if args.engine.device == Device::Cpu
                 || matches!(args.cpu_check, Some(CpuCheck::UpTo(_) | CpuCheck::All))
@@ -290,8 +303,6 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<Option<DeviceN
                     .host_f64("A on the evaluation grid for the f64 CPU engine", p, m);
             }
             streamed
-        } else {
-            plan.host_f64("A on the evaluation grid", p, m)
         };
         let plan = crate::plan::with_solutions(plan, (n + p, m), &args.train.q, 6);
         let plan = crate::plan::gd_iterations(plan, (n, m), 1, q_max);

@@ -104,6 +104,18 @@ fn model_lines(o: &mut String, r: &ValidateReport) {
                  A never stored; ||A_e||_2 and ||A~ - A||_2 bounded by Frobenius norms)",
                 gdshrink::studies::validate::STREAM_BLOCK
             ),
+            ReferenceRoute::TopK => match &r.topk {
+                Some(t) => format!(
+                    "the {} leading f64 components (block Krylov: {} passes, largest residual \
+                     {:.1e}·s_0{}; A never stored; the components left out are bounded in every \
+                     tolerance's truncation term)",
+                    t.k,
+                    t.passes,
+                    t.max_residual,
+                    if t.converged { "" } else { ", NOT converged" }
+                ),
+                None => "the leading f64 components".to_string(),
+            },
             _ => "the f64 thin SVD of the stored A".to_string(),
         },
         r.eval_points,

@@ -215,6 +215,7 @@ fn compare_times_a_users_matrix() {
         ),
         repeats: 1,
         reference: ReferenceRoute::Auto,
+        k: gdshrink::studies::validate::TOPK_K,
     };
     let r = compare(&cfg, &[&CpuEngine], &NoProgress).unwrap();
     assert_eq!((r.n, r.m), (32, 48));
