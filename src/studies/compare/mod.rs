@@ -236,15 +236,11 @@ pub fn compare(
             let (spec, secs) = timed(|| topk_of_design(design, &TopkOptions::new(cfg.k)));
             let spec = spec?;
             let e_abs = perturbation_bound(&spec);
-            let c = spec.u.transpose() * Mat::<f64>::from_fn(s.y.len(), 1, |i, _| s.y[i]);
-            let y2: f64 = s.y.iter().map(|v| v * v).sum();
-            let c2: f64 = c.col(0).iter().map(|v| v * v).sum();
-            let y_tail = (y2 - c2).max(0.0).sqrt();
-            tail = Some((
-                spec.s.last().copied().unwrap_or(0.0) + e_abs,
-                y_tail,
-                y2.sqrt(),
-            ));
+            // ‖y − U_K U_Kᵀy‖ formed explicitly (‖y‖² − ‖U_Kᵀy‖² would cancel).
+            let ym = Mat::<f64>::from_fn(s.y.len(), 1, |i, _| s.y[i]);
+            let perp = &ym - &spec.u * (spec.u.transpose() * &ym);
+            let tail_s = spec.s.last().copied().unwrap_or(0.0) + e_abs;
+            tail = Some((tail_s, perp.norm_l2(), ym.norm_l2()));
             let basis = ClosedBasis::Streamed {
                 u: spec.u,
                 s: spec.s,
