@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use gdshrink::gd::{CpuEngine, Engine, LearningRate, parse_iterations};
+use gdshrink::gd::{CpuEngine, Engine, LearningRate, Strategy, parse_iterations};
 use gdshrink::gpu::{GpuContext, GpuEngine, GpuGdOptions};
 use gdshrink::model::Design;
 use gdshrink::precision::SAFETY;
@@ -301,6 +301,13 @@ fn preflight(args: &ValidateArgs, suite: Option<Suite>) -> Result<Option<DeviceN
                 streamed = streamed
                     .host_f64("A for the f64 CPU engine", n, m)
                     .host_f64("A on the evaluation grid for the f64 CPU engine", p, m);
+            }
+            // The dual strategy's rounded Gram matrix is formed over the
+            // column blocks too: 2·N²·M more operations and an N×N matrix.
+            if args.engine.device == Device::Gpu && args.engine.gpu.strategy == Strategy::Dual {
+                streamed = streamed
+                    .host_f64("the rounded Gram matrix (dual strategy)", n, n)
+                    .ops(2.0 * (n as f64).powi(2) * m as f64);
             }
             streamed
         };
