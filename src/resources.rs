@@ -310,28 +310,69 @@ pub fn streamed_reference_plan(
 ) -> Plan {
     let threads = rayon::current_num_threads() as f64;
     let tsqr_block = (4 * n).clamp(256, 8192);
-    let (nf, mf, pf) = (n as f64, m as f64, p as f64);
-    Plan::new(hint)
+    let plan = Plan::new(hint)
         .host("grids x and b (f64)", array_bytes(n + m, 1, 8))
         .host(
             "TSQR blocks and factors",
             8.0 * threads * ((tsqr_block + n) * n) as f64,
         )
         .host_f64("U and the small factors", 3 * n, n)
-        .host(
-            "column blocks of A and A_e in flight (f64 and f32 twins)",
-            threads * 2.0 * 8.0 * (nf + pf) * block as f64,
-        )
-        .host_f64("w = A^T z", m, cols)
-        .host_f64("f on the evaluation grid", p.max(1), cols)
-        .ops(2.0 * mf * nf * nf + 3.0 * 16.0 * (nf + pf) * mf + 4.0 * (nf + pf) * mf * cols as f64)
+        .ops(2.0 * m as f64 * (n as f64).powi(2));
+    with_column_passes(plan, (n, m, p), cols, block)
+}
+
+/// The passes over column blocks that both f64 references without A make:
+/// `threads` blocks of `width` columns of A, A_e and their f32 twins in
+/// flight, w (M × cols) and f on the grid; the products and, per pass, an η
+/// evaluation for each of the (N + P)·M entries (η ≈ 16 operations).
+fn with_column_passes(
+    plan: Plan,
+    (n, m, p): (usize, usize, usize),
+    cols: usize,
+    width: usize,
+) -> Plan {
+    let threads = rayon::current_num_threads() as f64;
+    let (nf, mf, pf) = (n as f64, m as f64, p as f64);
+    plan.host(
+        "column blocks of A and A_e in flight (f64 and f32 twins)",
+        threads * 2.0 * 8.0 * (nf + pf) * width as f64,
+    )
+    .host_f64("w = A^T z", m, cols)
+    .host_f64("f on the evaluation grid", p.max(1), cols)
+    .ops(3.0 * 16.0 * (nf + pf) * mf + 4.0 * (nf + pf) * mf * cols as f64)
+}
+
+/// The top-K route on an N × M A (`stored`: A is built once and kept; else
+/// streamed in blocks): the Krylov basis and its projection at the step
+/// limit, the accumulators of the streamed groups and the blocks in flight,
+/// the last pass's T·Z, the K vectors; 4·N·M·b operations per pass for
+/// about 10 passes (the measured typical count; the limit is 41).
+#[must_use]
+pub fn topk_plan(n: usize, m: usize, k: usize, stored: bool, hint: &str) -> Plan {
+    let (r, l) = (n.min(m), n.max(m));
+    let b = (k + (k / 10).max(10)).min(r);
+    let steps = (r / b.max(1))
+        .saturating_sub(1)
+        .min(crate::spectral::topk::TOPK_MAX_STEPS);
+    let p = Plan::new(hint)
+        .host("grids x and b (f64)", array_bytes(n + m, 1, 8))
+        .host_f64("Krylov basis", r, b * (steps + 1))
+        .host_f64("block tridiagonal projection", b * steps, b * steps)
+        .host_f64("T·Z and Tᵀ(T·Z) of the last pass", l + r, b)
+        .host_f64("the K singular vectors", n + m, k);
+    let p = if stored {
+        p.host_f64("A", n, m)
+    } else {
+        p.host_f64("streamed accumulators (8 groups)", r, 8 * b)
+            .host("blocks of A in flight", 2.0 * 32.0 * 1024.0 * 1024.0)
+    };
+    p.ops(10.0 * 4.0 * n as f64 * m as f64 * b as f64)
 }
 
 /// The plan of the top-K validate/compare reference for an N×M design with
-/// P evaluation points and `cols` solution columns: the K leading triplets
-/// by block Krylov (basis of b = K + max(10, K/10) columns per step, at most
-/// [`crate::spectral::topk::TOPK_MAX_STEPS`] steps, about 10 passes over A),
-/// then the norms and solution passes over column blocks as on the streamed route.
+/// P evaluation points and `cols` solution columns: [`topk_plan`] with A
+/// streamed, then the norms and solution passes over column blocks as on
+/// the streamed route.
 #[must_use]
 pub fn topk_reference_plan(
     (n, m, p): (usize, usize, usize),
@@ -339,31 +380,8 @@ pub fn topk_reference_plan(
     k: usize,
     hint: &str,
 ) -> Plan {
-    let threads = rayon::current_num_threads() as f64;
-    let (r, l) = (n.min(m), n.max(m));
-    let b = (k + (k / 10).max(10)).min(r);
-    let steps = (r / b.max(1))
-        .saturating_sub(1)
-        .min(crate::spectral::topk::TOPK_MAX_STEPS);
     let width = crate::studies::validate::stream_block_width(n + p);
-    let (nf, mf, pf) = (n as f64, m as f64, p as f64);
-    Plan::new(hint)
-        .host("grids x and b (f64)", array_bytes(n + m, 1, 8))
-        .host_f64("Krylov basis", r, b * (steps + 1))
-        .host_f64("block tridiagonal projection", b * steps, b * steps)
-        .host_f64("T·Z and Tᵀ(T·Z) of the last pass", l + r, b)
-        .host_f64("the K singular vectors", n + m, k)
-        .host(
-            "column blocks of A and A_e in flight (f64 and f32 twins)",
-            threads * 2.0 * 8.0 * (nf + pf) * width as f64,
-        )
-        .host_f64("w = A^T z", m, cols)
-        .host_f64("f on the evaluation grid", p.max(1), cols)
-        .ops(
-            10.0 * 4.0 * nf * mf * b as f64
-                + 3.0 * 16.0 * (nf + pf) * mf
-                + 4.0 * (nf + pf) * mf * cols as f64,
-        )
+    with_column_passes(topk_plan(n, m, k, false, hint), (n, m, p), cols, width)
 }
 
 #[cfg(test)]

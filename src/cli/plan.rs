@@ -61,33 +61,9 @@ pub fn dense_svd(
     })
 }
 
-/// The top-K route on an N × M A (`stored`: A is built once and kept; else
-/// streamed in blocks): the Krylov basis and its projection at the step
-/// limit, the accumulators of the streamed groups and the blocks in flight,
-/// the last pass's T·Z, the K vectors; 4·N·M·b operations per pass for
-/// about 10 passes (the measured typical count; the limit is 41).
+/// The top-K route on an N × M A ([`gdshrink::resources::topk_plan`]).
 pub fn topk(n: usize, m: usize, k: usize, stored: bool) -> Plan {
-    let (r, l) = (n.min(m), n.max(m));
-    let b = (k + (k / 10).max(10)).min(r);
-    let steps = (r / b)
-        .saturating_sub(1)
-        .min(gdshrink::spectral::topk::TOPK_MAX_STEPS);
-    let mut p = Plan::new("use a smaller --k, --n or --m")
-        .host(
-            "grids x and b (f64)",
-            gdshrink::resources::array_bytes(n + m, 1, 8),
-        )
-        .host_f64("Krylov basis", r, b * (steps + 1))
-        .host_f64("block tridiagonal projection", b * steps, b * steps)
-        .host_f64("T·Z and Tᵀ(T·Z) of the last pass", l + r, b)
-        .host_f64("the K singular vectors", n + m, k);
-    p = if stored {
-        p.host_f64("A", n, m)
-    } else {
-        p.host_f64("streamed accumulators (8 groups)", r, 8 * b)
-            .host("blocks of A in flight", 2.0 * 32.0 * 1024.0 * 1024.0)
-    };
-    p.ops(10.0 * 4.0 * n as f64 * m as f64 * b as f64)
+    gdshrink::resources::topk_plan(n, m, k, stored, "use a smaller --k, --n or --m")
 }
 
 /// Adds the f64 solutions kept per checkpoint: `per_q` vectors of N, M and
