@@ -207,6 +207,21 @@ pub fn perturbation_bound(t: &TopkSpectrum) -> f64 {
     s0 * (fro(&t.residual_left) + fro(&t.residual_right))
 }
 
+impl TopkSpectrum {
+    /// What a prediction from these K components leaves out of `y`:
+    /// `(s_tail, y_perp)`, a bound on every singular value not computed
+    /// (ŝ_K + [`perturbation_bound`], by Weyl, taking the computed triplets as
+    /// the K largest) and ‖(I − ÛÛᵀ)y‖, formed explicitly (‖y‖² − ‖Ûᵀy‖²
+    /// would cancel). With [`tail_bounds`] they bound the truncation.
+    #[must_use]
+    pub fn tail(&self, y: &[f64]) -> (f64, f64) {
+        let ym = Mat::<f64>::from_fn(y.len(), 1, |i, _| y[i]);
+        let perp = &ym - &self.u * (self.u.transpose() * &ym);
+        let s_k = self.s.last().copied().unwrap_or(0.0);
+        (s_k + perturbation_bound(self), perp.norm_l2())
+    }
+}
+
 /// How much the gd_exact mask m(s) = 1 − (1 − αs²)^q can weigh a component
 /// whose singular value is at most `s_tail`, in function space (|m|) and in
 /// weight space (|m|/s): `(μ_f, μ_w)`.

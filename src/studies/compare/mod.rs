@@ -43,8 +43,8 @@ use super::validate::ReferenceRoute;
 use crate::error::{Error, Result};
 use crate::gd::{Engine, GdBatch, Problem, Progress, rel_error};
 use crate::spectral::{
-    Mask, StreamOptions, ThinSvd, TopkOptions, gd_exact_masks, perturbation_bound, shrink,
-    shrink_samples, streamed_spectrum, tail_bounds, thin_svd, topk_of_design,
+    Mask, StreamOptions, ThinSvd, TopkOptions, gd_exact_masks, shrink, shrink_samples,
+    streamed_spectrum, tail_bounds, thin_svd, topk_of_design,
 };
 
 /// What the closed form is computed from: the thin SVD of the stored A, or
@@ -235,12 +235,8 @@ pub fn compare(
         if let (ReferenceRoute::TopK, Some(design)) = (route, design) {
             let (spec, secs) = timed(|| topk_of_design(design, &TopkOptions::new(cfg.k)));
             let spec = spec?;
-            let e_abs = perturbation_bound(&spec);
-            // ‖y − U_K U_Kᵀy‖ formed explicitly (‖y‖² − ‖U_Kᵀy‖² would cancel).
-            let ym = Mat::<f64>::from_fn(s.y.len(), 1, |i, _| s.y[i]);
-            let perp = &ym - &spec.u * (spec.u.transpose() * &ym);
-            let tail_s = spec.s.last().copied().unwrap_or(0.0) + e_abs;
-            tail = Some((tail_s, perp.norm_l2(), ym.norm_l2()));
+            let (s_tail, y_perp) = spec.tail(&s.y);
+            tail = Some((s_tail, y_perp, crate::spectral::norm(&s.y)));
             let basis = ClosedBasis::Streamed {
                 u: spec.u,
                 s: spec.s,

@@ -443,7 +443,7 @@ impl<'c> Setup<'c> {
             .study
             .resolve_s_max(spec.s.first().copied().unwrap_or(0.0))?;
         let norms = streamed::norms(design, &cfg.eval_points, twin);
-        let (_, y_tail) = reference::coordinates(&spec.u, &cfg.study.y);
+        let (s_tail, y_tail) = spec.tail(&cfg.study.y);
         let l = design.n().max(design.m());
         let e_rel = if norms.a_fro > 0.0 {
             e_abs / norms.a_fro
@@ -460,7 +460,7 @@ impl<'c> Setup<'c> {
             svd_backward_error: streamed::backward_error(l).max(e_rel),
         };
         let tail = Tail {
-            s: spec.s.last().copied().unwrap_or(0.0) + e_abs,
+            s: s_tail,
             y: y_tail,
         };
         let topk = TopkInfo::from(&spec);
