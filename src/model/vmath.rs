@@ -3,9 +3,13 @@
 //! Each kernel is a plain `fn(f64) -> f64` with no branches (every `if` picks
 //! between two values already computed, which LLVM turns into a select), no
 //! table look-ups and no calls, so that a loop over a slice of them
-//! auto-vectorizes on the baseline target (SSE2: two lanes; wider where the
-//! build enables it). Integer tricks use only 64-bit adds, ands, xors and
-//! shifts, which SSE2 has.
+//! auto-vectorizes. `Activation::eval_slice` compiles that loop for the
+//! widest vector instructions the CPU has, chosen at run time (x86-64:
+//! AVX-512 with eight lanes, AVX2 + FMA with four, else the baseline SSE2
+//! with two; the safe dispatch of `pulp`, which faer already uses). No
+//! operation is contracted into an FMA and every lane does the same
+//! operations in the same order, so the width never changes a result.
+//! Integer tricks use only 64-bit adds, ands, xors and shifts, which SSE2 has.
 //!
 //! * `exp` — Cody–Waite reduction x = k·ln 2 + r, |r| ≤ ln 2 / 2, a degree-13
 //!   Taylor polynomial of e^r − 1 (truncation < 5e−18 relative), 2^k built in
