@@ -87,8 +87,15 @@ def test_progress_callback_and_ctrl_c(features):
         if done >= 64:
             signal.raise_signal(signal.SIGINT)  # what Ctrl-C does
 
-    with pytest.raises(KeyboardInterrupt):
-        g.gd(A, y, qs=[100_000], progress=interrupt)
+    # Python turns SIGINT into KeyboardInterrupt only if SIGINT was not ignored
+    # when it started, and a shell starts background jobs with SIGINT ignored:
+    # install the handler a terminal's Python has, for this test only.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            g.gd(A, y, qs=[100_000], progress=interrupt)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     # Stopped at the next check after the signal, not at q = 100000.
     assert max(calls) < 1000
 
