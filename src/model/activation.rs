@@ -196,19 +196,45 @@ impl Activation {
     /// picked at run time (x86-64: AVX-512, AVX2 + FMA, or the baseline
     /// SSE2); the result is the same to the bit at every width.
     pub fn eval_slice(self, z: &mut [f64]) {
-        /// Entries per block: the sinc range check works block by block.
-        const BLOCK: usize = 256;
-        /// `z[i] = f(z[i])` under the widest instruction set the CPU has,
+        /// `run(z)` compiled for the widest instruction set the CPU has,
         /// chosen at run time: on x86-64 AVX-512 (eight lanes), else AVX2
         /// with FMA (four), else the baseline SSE2 (two); elsewhere the
-        /// baseline. The kernel is named, not passed as a value, so that its
-        /// `#[inline(always)]` holds inside the loop compiled for that
-        /// instruction set: a call left out of line there runs the kernel
-        /// scalar. (`pulp::Arch::dispatch` leaves the larger kernels out of
-        /// line, so each level is called by name.) The results do not depend
-        /// on the width: each lane computes the same operations in the same
-        /// order, and Rust never contracts a multiply and an add into an FMA
-        /// on its own.
+        /// baseline. `run` is an `#[inline(always)]` function named here, so
+        /// that it is compiled inside the function of that instruction set
+        /// (`pulp::Arch::dispatch` leaves the larger loops out of line, where
+        /// they run at the baseline width). Everything the loop calls runs
+        /// in that context too: sinc's scalar fallback calls libm's sin from
+        /// it, not from baseline code after the wide loop returned (which
+        /// made it 3× slower at M = 10⁶).
+        macro_rules! dispatch {
+            ($z:expr, $run:path) => {{
+                let z: &mut [f64] = $z;
+                #[cfg(target_arch = "x86_64")]
+                {
+                    if let Some(simd) = pulp::x86::V4::try_new() {
+                        simd.vectorize(
+                            #[inline(always)]
+                            || $run(z),
+                        );
+                    } else if let Some(simd) = pulp::x86::V3::try_new() {
+                        simd.vectorize(
+                            #[inline(always)]
+                            || $run(z),
+                        );
+                    } else {
+                        $run(z);
+                    }
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                $run(z);
+            }};
+        }
+        /// `z[i] = f(z[i])` through [`dispatch`]. The kernel is named, not
+        /// passed as a value, so that its `#[inline(always)]` holds inside
+        /// the dispatched loop (a call left out of line there runs the kernel
+        /// scalar). The results do not depend on the width: each lane
+        /// computes the same operations in the same order, and Rust never
+        /// contracts a multiply and an add into an FMA on its own.
         macro_rules! map {
             ($z:expr, $f:path) => {{
                 #[allow(clippy::inline_always)] // the loop must vectorize at the caller's width
@@ -218,25 +244,7 @@ impl Activation {
                         *v = $f(*v);
                     }
                 }
-                let z: &mut [f64] = $z;
-                #[cfg(target_arch = "x86_64")]
-                {
-                    if let Some(simd) = pulp::x86::V4::try_new() {
-                        simd.vectorize(
-                            #[inline(always)]
-                            || run(z),
-                        );
-                    } else if let Some(simd) = pulp::x86::V3::try_new() {
-                        simd.vectorize(
-                            #[inline(always)]
-                            || run(z),
-                        );
-                    } else {
-                        run(z);
-                    }
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                run(z);
+                dispatch!($z, run);
             }};
         }
         match self {
@@ -247,20 +255,7 @@ impl Activation {
             Activation::Spline(r) => spline_slice(z, r),
             Activation::Gelu => map!(z, gelu_v),
             Activation::Silu => map!(z, silu_v),
-            Activation::Sinc => {
-                for block in z.chunks_mut(BLOCK) {
-                    let big = block
-                        .iter()
-                        .fold(false, |b, &v| b | (v.abs() > vmath::SIN_REDUCE_MAX / 4.0));
-                    if big {
-                        for v in block {
-                            *v = sinc(*v);
-                        }
-                    } else {
-                        map!(block, sinc_v);
-                    }
-                }
-            }
+            Activation::Sinc => dispatch!(z, sinc_slice),
             Activation::Gaussian => map!(z, gaussian_v),
             Activation::Softplus => map!(z, softplus_v),
             Activation::Sigmoid => map!(z, sigmoid_v),
@@ -630,6 +625,30 @@ fn cauchy_v(z: f64) -> f64 {
     let far = r * r;
     let near = 1.0 / (1.0 + a * a);
     if a > 1e150 { far } else { near }
+}
+
+/// Sinc over a slice, block by block: the branch-free [`sinc_v`] where a
+/// block's |z| stay ≤ 2e5 (|πz| within [`vmath::SIN_REDUCE_MAX`]), the scalar
+/// [`sinc`] for a block that holds a larger one.
+#[allow(clippy::inline_always)] // compiled inside the dispatched function
+#[inline(always)]
+fn sinc_slice(z: &mut [f64]) {
+    /// Entries per block of the range check.
+    const BLOCK: usize = 256;
+    for block in z.chunks_mut(BLOCK) {
+        let big = block
+            .iter()
+            .fold(false, |b, &v| b | (v.abs() > vmath::SIN_REDUCE_MAX / 4.0));
+        if big {
+            for v in block {
+                *v = sinc(*v);
+            }
+        } else {
+            for v in block {
+                *v = sinc_v(*v);
+            }
+        }
+    }
 }
 
 /// [`sinc`] without branches, for |πz| ≤ [`vmath::SIN_REDUCE_MAX`].

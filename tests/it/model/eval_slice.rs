@@ -73,9 +73,12 @@ fn bound(act: Activation) -> f64 {
 /// rounds it to a multiple of 2^−1074 (the slice path's two-step scaling
 /// possibly twice), and silu multiplies it by z, so the result, a normal
 /// number, carries up to |z|·2^−1073 of absolute error on either path.
-/// Elsewhere one subnormal unit, for results that underflow.
+/// GELU likewise where erfc(−z/√2) is subnormal (z ≲ −37.6, the left tail):
+/// both erfc's round their e^x products to multiples of 2^−1074 and GELU
+/// multiplies by z/2, so up to |z|·2^−1074 per unit rounded, with two units
+/// as for silu. Elsewhere one subnormal unit, for results that underflow.
 fn floor(act: Activation, z: f64) -> f64 {
-    if act == Activation::Silu {
+    if act == Activation::Silu || act == Activation::Gelu {
         z.abs() * 2f64.powi(-1073)
     } else {
         5e-324
