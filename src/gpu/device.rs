@@ -210,7 +210,7 @@ impl GpuContext {
         )?;
         if !bytes.is_empty() {
             let mut padded;
-            let upload = if bytes.len() % 4 == 0 {
+            let upload = if bytes.len().is_multiple_of(4) {
                 bytes
             } else {
                 padded = bytes.to_vec();

@@ -96,7 +96,7 @@ pub struct FinishCase<'a> {
 /// `finish.wgsl` alone: v = c_y·y + c_p·Σ partial written out, and the updated
 /// dst when asked.
 pub fn finish(ctx: &GpuContext, case: &FinishCase<'_>) -> Result<(Vec<f32>, Option<Vec<f32>>)> {
-    if case.len == 0 || case.partial.len() % case.len != 0 {
+    if case.len == 0 || !case.partial.len().is_multiple_of(case.len) {
         return Err(Error::invalid(
             "partial",
             case.partial.len(),

@@ -44,6 +44,10 @@ use super::table::{self, TableId};
 use super::vmath;
 use crate::error::{Error, Result};
 
+/// The widest instruction set [`Activation::eval_slice`] may use (see
+/// [`Activation::cap_simd_level`]): 2 = AVX-512, 1 = AVX2 + FMA, 0 = baseline.
+static SIMD_CAP: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(2);
+
 /// Largest spline order accepted by `spline:r`. Beyond it z^(r−1) overflows
 /// f32 on the GPU for |z| of a few hundred and the matrix is numerically rank one.
 pub const MAX_SPLINE_ORDER: u32 = 8;
@@ -205,18 +209,19 @@ impl Activation {
         /// they run at the baseline width). Everything the loop calls runs
         /// in that context too: sinc's scalar fallback calls libm's sin from
         /// it, not from baseline code after the wide loop returned (which
-        /// made it 3× slower at M = 10⁶).
+        /// made it 3.8× slower at M = 10⁶).
         macro_rules! dispatch {
             ($z:expr, $run:path) => {{
                 let z: &mut [f64] = $z;
                 #[cfg(target_arch = "x86_64")]
                 {
-                    if let Some(simd) = pulp::x86::V4::try_new() {
+                    let cap = SIMD_CAP.load(std::sync::atomic::Ordering::Relaxed);
+                    if let Some(simd) = pulp::x86::V4::try_new().filter(|_| cap >= 2) {
                         simd.vectorize(
                             #[inline(always)]
                             || $run(z),
                         );
-                    } else if let Some(simd) = pulp::x86::V3::try_new() {
+                    } else if let Some(simd) = pulp::x86::V3::try_new().filter(|_| cap >= 1) {
                         simd.vectorize(
                             #[inline(always)]
                             || $run(z),
@@ -269,6 +274,16 @@ impl Activation {
                 }
             }
         }
+    }
+
+    /// Caps the instruction set [`Activation::eval_slice`] may use, for all
+    /// threads: 2 = up to AVX-512 (the default), 1 = up to AVX2 + FMA,
+    /// 0 = the baseline. Returns the previous cap. For the tests that compare
+    /// the levels (the results are the same at every level; only the speed
+    /// changes); not part of the API.
+    #[doc(hidden)]
+    pub fn cap_simd_level(level: u8) -> u8 {
+        SIMD_CAP.swap(level.min(2), std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Canonical name, parseable by [`FromStr`] (`spline:3` for splines,

@@ -144,7 +144,11 @@ pub fn gd_exact(s: f64, alpha: f64, q: u64) -> f64 {
     } else {
         // (1 − x)^q = (−1)^q |1 − x|^q
         let mag = (qf * (x - 1.0).ln()).exp();
-        if q % 2 == 0 { 1.0 - mag } else { 1.0 + mag }
+        if q.is_multiple_of(2) {
+            1.0 - mag
+        } else {
+            1.0 + mag
+        }
     }
 }
 

@@ -60,14 +60,14 @@ pub fn run(args: &PenaltyArgs) -> Result<()> {
             Sizes::Shape(shape).min_text(nm)
         );
     }
-    if let Some((lo, hi)) = args.k_band {
-        if hi >= nm.0.min(nm.1) {
-            anyhow::bail!(
-                "--k-band {lo}:{hi}: K_HI {hi} must stay below {} (the components are 0 .. min(N, M) - 1); \
+    if let Some((lo, hi)) = args.k_band
+        && hi >= nm.0.min(nm.1)
+    {
+        anyhow::bail!(
+            "--k-band {lo}:{hi}: K_HI {hi} must stay below {} (the components are 0 .. min(N, M) - 1); \
                  lower K_HI or raise the smaller size",
-                Sizes::Shape(shape).min_text(nm)
-            );
-        }
+            Sizes::Shape(shape).min_text(nm)
+        );
     }
     // A and its singular values, before anything is allocated.
     crate::plan::check("penalty", &crate::plan::dense(&args.model.shape, true))?;

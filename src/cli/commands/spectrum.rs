@@ -138,10 +138,10 @@ fn compute(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>> {
         }
         Features::Matrix { .. } => args.method,
     };
-    if let Some(k) = args.k {
-        if k > r {
-            bail!("--k {k} asks for more components than min(N, M) = {r} (A is {n} x {m})");
-        }
+    if let Some(k) = args.k
+        && k > r
+    {
+        bail!("--k {k} asks for more components than min(N, M) = {r} (A is {n} x {m})");
     }
     if route == SpectrumRoute::Topk {
         return compute_topk(args, features);
@@ -218,10 +218,10 @@ fn compute_topk(args: &SpectrumArgs, features: Features) -> Result<Computed<'_>>
     let Some(k) = args.k else {
         bail!("--method topk computes the K leading components: give --k K");
     };
-    if let Some(v) = args.vectors {
-        if v > k {
-            bail!("--vectors {v} asks for more components than --k {k} computes");
-        }
+    if let Some(v) = args.vectors
+        && v > k
+    {
+        bail!("--vectors {v} asks for more components than --k {k} computes");
     }
     let opts = spectrum::TopkOptions::new(k);
     let (got, how) = match &features {

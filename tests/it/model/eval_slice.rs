@@ -73,10 +73,10 @@ fn bound(act: Activation) -> f64 {
 /// rounds it to a multiple of 2^−1074 (the slice path's two-step scaling
 /// possibly twice), and silu multiplies it by z, so the result, a normal
 /// number, carries up to |z|·2^−1073 of absolute error on either path.
-/// GELU likewise where erfc(−z/√2) is subnormal (z ≲ −37.6, the left tail):
-/// both erfc's round their e^x products to multiples of 2^−1074 and GELU
-/// multiplies by z/2, so up to |z|·2^−1074 per unit rounded, with two units
-/// as for silu. Elsewhere one subnormal unit, for results that underflow.
+/// GELU likewise where erfc(−z/√2) is subnormal (z ≲ −37.5, the left tail):
+/// both erfc's round onto multiples of 2^−1074 and GELU multiplies by z/2,
+/// so each unit rounded costs |z|/2·2^−1074; the same floor allows two units
+/// per path. Elsewhere one subnormal unit, for results that underflow.
 fn floor(act: Activation, z: f64) -> f64 {
     if act == Activation::Silu || act == Activation::Gelu {
         z.abs() * 2f64.powi(-1073)
@@ -149,6 +149,45 @@ fn eval_slice_does_not_depend_on_the_vector_width() {
                 "{act} at z = {zi:e}: {:e} alone, {w:e} in a slice",
                 one[0]
             );
+        }
+    }
+}
+
+/// The same, across the instruction sets: the whole dense grid of every
+/// activation at the CPU's widest level, capped at AVX2 + FMA and at the
+/// baseline SSE2, agree to the bit. (On a CPU without AVX-512 the first two
+/// run the same level; the baseline always runs.) The cap is global, so the
+/// tests running beside this one may run narrower meanwhile, with the same
+/// results.
+#[test]
+fn eval_slice_is_the_same_at_every_instruction_set() {
+    let z = dense_z_grid();
+    let at = |level: u8| -> Vec<Vec<f64>> {
+        let previous = Activation::cap_simd_level(level);
+        let out = all_activations()
+            .into_iter()
+            .map(|act| {
+                let mut v = z.clone();
+                act.eval_slice(&mut v);
+                v
+            })
+            .collect();
+        Activation::cap_simd_level(previous);
+        out
+    };
+    let widest = at(2);
+    for level in [1, 0] {
+        for (act, (a, b)) in all_activations()
+            .into_iter()
+            .zip(widest.iter().zip(at(level)))
+        {
+            for ((&zi, &x), y) in z.iter().zip(a).zip(b) {
+                assert_eq!(
+                    x.to_bits(),
+                    y.to_bits(),
+                    "{act} at z = {zi:e}: {x:e} at the widest level, {y:e} at level {level}"
+                );
+            }
         }
     }
 }

@@ -71,10 +71,10 @@ fn heaviside_q(cfg: &Config, q: &QTables) -> Option<Claim> {
             if let Some(rs) = r.ratio_sq {
                 dev_exact = dev_exact.max((rs / f - 1.0).abs());
             }
-            if let Some(q) = r.q {
-                if k <= 50 {
-                    dev_cont = dev_cont.max((q as f64 / ((2 * k - 1) as f64).powi(2) - 1.0).abs());
-                }
+            if let Some(q) = r.q
+                && k <= 50
+            {
+                dev_cont = dev_cont.max((q as f64 / ((2 * k - 1) as f64).powi(2) - 1.0).abs());
             }
         }
     }
